@@ -1,0 +1,306 @@
+"""The `tfjourney` command: parse arguments, call one library function, print the result.
+
+No logic lives here: every command is a thin wrapper over the Python API, so the CLI,
+the web pages and a notebook all do exactly the same thing. Errors a user can fix
+print one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from tfjourney import __version__  # noqa: E402
+from tfjourney.errors import TfjourneyError  # noqa: E402
+
+EXIT_USAGE = 2
+
+
+# ----------------------------------------------------------------------------- parsing helpers
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 100,100, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected at least one positive integer such as 100,100, got {text!r}")
+    return values
+
+
+def _name_list(text: str) -> list[str]:
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+def _add_common_train_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, help="run folder to write (default: runs/<blueprint>-<timestamp>)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    parser.add_argument("--epochs", type=int, help="maximum epochs (early stopping usually ends sooner)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed; the same seed repeats a run (default 42)")
+    parser.add_argument("--batch-size", type=int, dest="batch_size", help="batch size")
+    parser.add_argument("--lr", type=float, dest="learning_rate", help="learning rate")
+    parser.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs to RUN_DIR/logs")
+    parser.add_argument("--verbose", "-v", action="count", default=0, help="show Keras progress per epoch")
+
+
+def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
+    from tfjourney.blueprints import get_blueprint
+
+    blueprint = get_blueprint(name)
+    parser = train_sub.add_parser(name, help=help_text, description=blueprint.summary)
+    parser.add_argument("data", help="CSV path or embedded dataset name (see `tfjourney datasets`)")
+    parser.add_argument("--target", help="column to predict (optional for embedded datasets)")
+    parser.add_argument("--drop", type=_name_list, default=[], help="comma-separated columns to leave out, e.g. an id")
+    parser.add_argument("--hidden", type=_int_list, help="neurons per hidden layer, e.g. 100,100")
+    parser.add_argument("--activation", choices=blueprint.row_for("activation").choices, help="hidden activation")
+    parser.add_argument("--output-activation", dest="output_activation", choices=blueprint.row_for("output_activation").choices)
+    parser.add_argument("--loss", choices=blueprint.row_for("loss").choices)
+    parser.add_argument("--optimizer", choices=blueprint.row_for("optimizer").choices)
+    parser.add_argument("--test-size", type=float, dest="test_size", help="fraction held out for the test split (default 0.2)")
+    parser.add_argument("--find-lr", action="store_true", dest="find_lr", help="run the learning-rate sweep first and use its suggestion")
+    parser.add_argument("--encoding", default="utf-8", help="text encoding of the CSV (default utf-8)")
+    if name == "classification":
+        parser.add_argument("--task", choices=("binary", "multiclass"), help="normally inferred from the target")
+    _add_common_train_options(parser)
+    parser.set_defaults(handler=_train_tabular, blueprint=name)
+
+
+def _add_image_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", help="image folder (train/ + test/ class folders, or one class-folder tree) or embedded name: digits, shapes")
+    parser.add_argument("--image-size", type=int, dest="image_size", help="images are resized to SIZE x SIZE")
+    parser.add_argument("--augment", action="store_true", default=None, help="random flips, rotations and zooms while training")
+    parser.add_argument("--strict", action="store_true", help="fail on unreadable images instead of skipping them")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tfjourney",
+        description="The TensorFlow Developer Certificate journey as a toolkit: blueprints, pipelines, reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"tfjourney {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    train = sub.add_parser("train", help="train a blueprint and write a run folder")
+    train_sub = train.add_subparsers(dest="blueprint", metavar="BLUEPRINT", required=True)
+    _add_tabular_parser(train_sub, "regression", "neural network regression on a table")
+    _add_tabular_parser(train_sub, "classification", "binary or multiclass classification on a table")
+
+    cnn = train_sub.add_parser("cnn", help="a Tiny-VGG style CNN on a folder of images")
+    _add_image_options(cnn)
+    cnn.add_argument("--filters", type=int)
+    cnn.add_argument("--kernel-size", type=int, dest="kernel_size")
+    cnn.add_argument("--padding", choices=("valid", "same"))
+    cnn.add_argument("--strides", type=int)
+    cnn.add_argument("--pool", choices=("max", "avg"))
+    cnn.add_argument("--conv-blocks", type=int, dest="conv_blocks")
+    _add_common_train_options(cnn)
+    cnn.set_defaults(handler=_train_cnn)
+
+    transfer = train_sub.add_parser("transfer", help="transfer learning: feature extraction, then optional fine-tuning")
+    _add_image_options(transfer)
+    transfer.add_argument("--backbone", help="pretrained backbone (default efficientnet_lite0, works offline)")
+    transfer.add_argument("--weights", type=Path, help="local weights file for the backbone (instead of downloading)")
+    transfer.add_argument("--fine-tune-layers", type=int, dest="fine_tune_layers", help="unfreeze the top N backbone layers for phase 2 (default 0: none)")
+    transfer.add_argument("--fine-tune-epochs", type=int, dest="fine_tune_epochs")
+    transfer.add_argument("--fine-tune-lr-factor", type=float, dest="fine_tune_lr_factor")
+    _add_common_train_options(transfer)
+    transfer.set_defaults(handler=_train_transfer)
+
+    predict = sub.add_parser("predict", help="predict with a run's model (CSV rows or images), or ImageNet classes with --imagenet")
+    predict.add_argument("inputs", nargs="*", help="RUN_DIR then INPUT.csv or IMAGE...; with --imagenet just IMAGE...")
+    predict.add_argument("--output", type=Path, help="write predictions to this CSV")
+    predict.add_argument("--top-k", type=int, default=None, dest="top_k", help="show the K most likely classes per image")
+    predict.add_argument("--imagenet", action="store_true", help="classify images into the 1000 ImageNet classes with a pretrained backbone")
+    predict.add_argument("--backbone", default=None, help="backbone for --imagenet (default efficientnet_lite0)")
+    predict.set_defaults(handler=_predict)
+
+    evaluate = sub.add_parser("evaluate", help="recompute a run's metrics on another labelled CSV or image folder")
+    evaluate.add_argument("run_dir", type=Path)
+    evaluate.add_argument("data")
+    evaluate.set_defaults(handler=_evaluate)
+
+    blueprint = sub.add_parser("blueprint", help="print a blueprint table (all of them without NAME)")
+    blueprint.add_argument("name", nargs="?")
+    blueprint.set_defaults(handler=_blueprint)
+
+    datasets = sub.add_parser("datasets", help="list embedded and downloadable datasets; `datasets fetch NAME` downloads one")
+    datasets.add_argument("action", nargs="?", choices=("list", "fetch"), default="list")
+    datasets.add_argument("name", nargs="?")
+    datasets.add_argument("--dir", type=Path, help="where to put a fetched dataset (default: the cache)")
+    datasets.set_defaults(handler=_datasets)
+
+    journey = sub.add_parser("journey", help="the whole learning journey on embedded data, with one index page")
+    journey.add_argument("--out", type=Path, default=None, help="output folder (default: journey/)")
+    journey.add_argument("--quick", action="store_true", help="small epochs and images: the whole journey in a few minutes")
+    journey.add_argument("--images", type=Path, help="use this image folder for the image steps")
+    journey.add_argument("--overwrite", action="store_true", help="replace an existing journey folder")
+    journey.set_defaults(handler=_journey)
+
+    report = sub.add_parser("report", help="(re)write report.html for a run, or a comparison page for several")
+    report.add_argument("run_dirs", nargs="+", type=Path)
+    report.add_argument("--out", type=Path, help="comparison page path (default: compare.html beside the first run)")
+    report.set_defaults(handler=_report)
+
+    explain = sub.add_parser("explain", help="feature maps and Grad-CAM for an image through a CNN or transfer run")
+    explain.add_argument("run_dir", type=Path)
+    explain.add_argument("image", type=Path)
+    explain.add_argument("--layer", help="convolution layer to explain (default: the last one)")
+    explain.add_argument("--class", dest="class_name", help="class to explain (default: the predicted one)")
+    explain.set_defaults(handler=_explain)
+    return parser
+
+
+# ----------------------------------------------------------------------------- handlers
+def _hyperparameters(args: argparse.Namespace, names: tuple[str, ...]) -> dict:
+    return {name: getattr(args, name, None) for name in names}
+
+
+def _print_run(run) -> None:
+    from tfjourney.reports.headline import headline
+
+    print(headline(run.blueprint, run.metrics, run.record))
+    print(f"run folder: {run.path}")
+
+
+def _train_tabular(args: argparse.Namespace) -> None:
+    from tfjourney.pipelines.tabular import train_tabular
+
+    names = ("hidden", "activation", "output_activation", "loss", "optimizer", "learning_rate", "epochs", "batch_size", "test_size", "task")
+    run = train_tabular(
+        args.blueprint,
+        args.data,
+        target=args.target,
+        drop=args.drop,
+        out=args.out,
+        overwrite=args.overwrite,
+        seed=args.seed,
+        find_lr=args.find_lr,
+        tensorboard=args.tensorboard,
+        encoding=args.encoding,
+        verbose=2 if args.verbose else 0,
+        command=["tfjourney", *sys.argv[1:]],
+        **_hyperparameters(args, names),
+    )
+    _print_run(run)
+
+
+def _train_cnn(args: argparse.Namespace) -> None:
+    from tfjourney.pipelines.cnn import train_cnn
+
+    names = ("image_size", "filters", "kernel_size", "padding", "strides", "pool", "conv_blocks", "augment", "epochs", "batch_size", "learning_rate")
+    run = train_cnn(
+        args.data,
+        out=args.out,
+        overwrite=args.overwrite,
+        seed=args.seed,
+        strict=args.strict,
+        tensorboard=args.tensorboard,
+        verbose=2 if args.verbose else 0,
+        command=["tfjourney", *sys.argv[1:]],
+        **_hyperparameters(args, names),
+    )
+    _print_run(run)
+
+
+def _train_transfer(args: argparse.Namespace) -> None:
+    from tfjourney.pipelines.transfer import train_transfer
+
+    names = ("backbone", "image_size", "augment", "epochs", "batch_size", "learning_rate", "fine_tune_layers", "fine_tune_epochs", "fine_tune_lr_factor")
+    run = train_transfer(
+        args.data,
+        out=args.out,
+        overwrite=args.overwrite,
+        seed=args.seed,
+        strict=args.strict,
+        weights=args.weights,
+        tensorboard=args.tensorboard,
+        verbose=2 if args.verbose else 0,
+        command=["tfjourney", *sys.argv[1:]],
+        **_hyperparameters(args, names),
+    )
+    _print_run(run)
+
+
+def _predict(args: argparse.Namespace) -> None:
+    from tfjourney.predict import predict
+
+    result = predict(args.inputs, output=args.output, top_k=args.top_k, imagenet=args.imagenet, backbone=args.backbone)
+    print(result.to_text())
+    if args.output:
+        print(f"predictions written to {args.output}")
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    from tfjourney.predict import evaluate
+
+    metrics = evaluate(args.run_dir, args.data)
+    print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, dict)}, indent=2))
+
+
+def _blueprint(args: argparse.Namespace) -> None:
+    from tfjourney.blueprints import BLUEPRINTS, get_blueprint
+
+    names = [args.name] if args.name else list(BLUEPRINTS)
+    print("\n\n".join(get_blueprint(name).format_table() for name in names))
+
+
+def _datasets(args: argparse.Namespace) -> None:
+    from tfjourney.data.catalog import fetch, list_datasets
+
+    if args.action == "fetch":
+        path = fetch(args.name, args.dir)
+        print(f"{args.name} is ready at {path}")
+    else:
+        print(list_datasets())
+
+
+def _journey(args: argparse.Namespace) -> None:
+    from tfjourney.journey import run_journey
+
+    index = run_journey(out=args.out, quick=args.quick, images=args.images, overwrite=args.overwrite)
+    print(f"journey index: {index}")
+
+
+def _report(args: argparse.Namespace) -> None:
+    from tfjourney.reports import report_runs
+
+    print(f"report: {report_runs(args.run_dirs, out=args.out)}")
+
+
+def _explain(args: argparse.Namespace) -> None:
+    from tfjourney.explain import explain_run
+
+    page = explain_run(args.run_dir, args.image, layer=args.layer, class_name=args.class_name)
+    print(f"explanation: {page}")
+
+
+# ----------------------------------------------------------------------------- entry point
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Our own warnings as one tidy line; library noise (Keras, TF) stays quiet."""
+    if "tfjourney" in str(filename) or issubclass(category, UserWarning) and "tfjourney" in str(message):
+        print(f"tfjourney: warning: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
+    try:
+        args.handler(args)
+    except TfjourneyError as exc:
+        print(f"tfjourney: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("tfjourney: interrupted; no run folder was written.", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

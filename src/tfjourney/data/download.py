@@ -1,0 +1,408 @@
+"""Dataset catalog and a careful downloader: resumable, retried, checksummed, safely unzipped.
+
+Downloads go to ``$TFJOURNEY_CACHE/downloads`` (or ``platformdirs.user_cache_dir("tfjourney")/downloads``
+when the variable is unset) and are extracted next to the zip.
+
+Checksums -- trust on first use (TOFU)
+--------------------------------------
+The course's zips live on a public bucket we could not reach when this catalog was written, so
+their SHA-256 digests are *not* pinned (``sha256=None``). For such entries the first successful
+download records its digest in a ``<file>.sha256`` sidecar next to the zip; every later use
+re-verifies the zip against that sidecar, so a file that is swapped or corrupted afterwards is
+caught. A catalog entry (or ``download_file`` call) that does carry a ``sha256`` is verified
+strictly, on the first download too. Pin the digests here once they are known.
+
+Transfers are written to ``<dest>.part`` and renamed only when complete; an interrupted
+``.part`` is resumed with an HTTP ``Range`` request (a server that answers ``200`` instead of
+``206`` simply restarts the file). Transient errors are retried with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import shutil
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import platformdirs
+
+from tfjourney.errors import DataError, DownloadError
+
+__all__ = [
+    "RemoteDataset",
+    "CATALOG",
+    "cache_root",
+    "downloads_dir",
+    "fetch_dataset",
+    "download_file",
+    "safe_extract",
+    "sha256_of",
+]
+
+_COURSE_BUCKET = "https://storage.googleapis.com/ztm_tf_course/food_vision"
+_CHUNK = 1 << 16
+_FOOD_LICENSE = (
+    "Subset of Food-101 (Bossard et al., 2014), redistributed by the ZTM TensorFlow course; "
+    "research/educational use"
+)
+
+
+@dataclass(frozen=True)
+class RemoteDataset:
+    """A downloadable zip: where it lives and what it must hash to (None = trust on first use)."""
+
+    name: str
+    url: str
+    sha256: str | None
+    size_bytes: int | None
+    description: str
+    license: str
+
+
+CATALOG: dict[str, RemoteDataset] = {
+    "pizza_steak": RemoteDataset(
+        name="pizza_steak",
+        url=f"{_COURSE_BUCKET}/pizza_steak.zip",
+        sha256=None,
+        size_bytes=None,
+        description="Food-101 subset, 2 classes (pizza, steak): 750 train + 250 test images each.",
+        license=_FOOD_LICENSE,
+    ),
+    "10_food_classes_all_data": RemoteDataset(
+        name="10_food_classes_all_data",
+        url=f"{_COURSE_BUCKET}/10_food_classes_all_data.zip",
+        sha256=None,
+        size_bytes=None,
+        description="Food-101 subset, 10 classes: 750 train + 250 test images per class.",
+        license=_FOOD_LICENSE,
+    ),
+    "10_food_classes_10_percent": RemoteDataset(
+        name="10_food_classes_10_percent",
+        url=f"{_COURSE_BUCKET}/10_food_classes_10_percent.zip",
+        sha256=None,
+        size_bytes=None,
+        description="Food-101 subset, 10 classes: 75 train (10%) + 250 test images per class.",
+        license=_FOOD_LICENSE,
+    ),
+    "10_food_classes_1_percent": RemoteDataset(
+        name="10_food_classes_1_percent",
+        url=f"{_COURSE_BUCKET}/10_food_classes_1_percent.zip",
+        sha256=None,
+        size_bytes=None,
+        description="Food-101 subset, 10 classes: 7 train (1%) + 250 test images per class.",
+        license=_FOOD_LICENSE,
+    ),
+}
+
+
+def cache_root() -> Path:
+    """Root of tfjourney's cache, so every module agrees on one place (``$TFJOURNEY_CACHE`` wins)."""
+    env = os.environ.get("TFJOURNEY_CACHE")
+    return Path(env).expanduser() if env else Path(platformdirs.user_cache_dir("tfjourney"))
+
+
+def downloads_dir() -> Path:
+    """Where downloaded zips are kept, so a second fetch needs no network."""
+    return cache_root() / "downloads"
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file, streamed so large zips do not fill memory."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sidecar(path: Path) -> Path:
+    """The ``<file>.sha256`` file that remembers a trusted-on-first-use digest."""
+    return path.with_name(path.name + ".sha256")
+
+
+def _read_sidecar(path: Path) -> str | None:
+    """The digest recorded for ``path`` on its first download, if any."""
+    side = _sidecar(path)
+    if not side.is_file():
+        return None
+    text = side.read_text(encoding="utf-8").split()
+    return text[0].lower() if text else None
+
+
+def _write_sidecar(path: Path, digest: str) -> None:
+    """Record ``digest`` next to ``path`` (``sha256sum`` format) for later verification."""
+    tmp = _sidecar(path).with_suffix(".sha256.tmp")
+    tmp.write_text(f"{digest}  {path.name}\n", encoding="utf-8")
+    os.replace(tmp, _sidecar(path))
+
+
+def _verify(path: Path, expected: str | None, url: str) -> None:
+    """Check ``path`` against the pinned digest or its TOFU sidecar; delete it on mismatch."""
+    expected = (expected or _read_sidecar(path) or "").lower() or None
+    got = sha256_of(path)
+    if expected is None:
+        _write_sidecar(path, got)
+        return
+    if got != expected:
+        path.unlink(missing_ok=True)
+        _sidecar(path).unlink(missing_ok=True)
+        raise DownloadError(
+            f"checksum mismatch for {path.name} from {url}: expected sha256 {expected}, got {got}; "
+            "the bad file was deleted. Run the command again to re-download it, or if the file "
+            "changed upstream on purpose, update the sha256 in the catalog."
+        )
+
+
+class _Transient(Exception):
+    """A failure worth retrying (connection reset, timeout, short read, 5xx)."""
+
+
+def _open(url: str, offset: int, timeout: float):
+    """Open ``url``, asking for bytes from ``offset`` on when resuming."""
+    request = urllib.request.Request(url, headers={"User-Agent": "tfjourney"})
+    if offset:
+        request.add_header("Range", f"bytes={offset}-")
+    return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - http(s) URLs only
+
+
+def _total_size(response, offset: int) -> int | None:
+    """Full file size from Content-Range / Content-Length, for the progress bar and short-read check."""
+    content_range = response.headers.get("Content-Range", "")
+    if "/" in content_range and not content_range.endswith("/*"):
+        return int(content_range.rsplit("/", 1)[1])
+    length = response.headers.get("Content-Length")
+    return int(length) + offset if length is not None else None
+
+
+def _transfer_once(url: str, part: Path, timeout: float, progress: bool) -> None:
+    """One attempt: resume ``part`` from its current size (restart if the server ignores Range)."""
+    offset = part.stat().st_size if part.exists() else 0
+    try:
+        response = _open(url, offset, timeout)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and offset:  # range not satisfiable: our .part is bogus, start over
+            part.unlink(missing_ok=True)
+            raise _Transient(f"HTTP 416 resuming at byte {offset}") from exc
+        if exc.code >= 500 or exc.code in (408, 429):
+            raise _Transient(f"HTTP {exc.code} {exc.reason}") from exc
+        raise DownloadError(
+            f"could not download {url}: HTTP {exc.code} {exc.reason}. Check that the URL is right; "
+            "if it moved, download the file yourself and pass it with --file PATH."
+        ) from exc
+    except (OSError, http.client.HTTPException) as exc:  # URLError, refused, timeout, reset
+        raise _Transient(str(getattr(exc, "reason", exc)) or type(exc).__name__) from exc
+    with response:
+        if offset and response.status != 206:
+            offset = 0  # server sent the whole file again: restart
+        total = _total_size(response, offset)
+        mode = "ab" if offset else "wb"
+        written = offset
+        bar = _progress_bar(part.name.removesuffix(".part"), total, offset, progress)
+        try:
+            with open(part, mode) as fh:
+                while True:
+                    try:
+                        chunk = response.read(_CHUNK)
+                    except (OSError, http.client.HTTPException) as exc:  # reset, timeout, short read
+                        raise _Transient(f"connection lost after {written} bytes: {exc}") from exc
+                    if not chunk:
+                        break
+                    fh.write(chunk)
+                    written += len(chunk)
+                    bar.update(len(chunk))
+        finally:
+            bar.close()
+    if total is not None and written < total:
+        raise _Transient(f"connection closed after {written} of {total} bytes")
+
+
+def _progress_bar(name: str, total: int | None, initial: int, enabled: bool):
+    """A tqdm byte counter (disabled when ``progress`` is False)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        desc=name,
+        disable=not enabled,
+        leave=False,
+    )
+
+
+def download_file(
+    url: str,
+    dest: Path,
+    *,
+    sha256: str | None = None,
+    progress: bool = True,
+    retries: int = 3,
+    timeout: float = 30,
+    backoff: float = 1.0,
+    _sleep: Callable[[float], None] = time.sleep,
+) -> Path:
+    """Download ``url`` to ``dest`` (resumable, retried, verified); reuse a verified existing file."""
+    dest = Path(dest)
+    if dest.is_file():
+        _verify(dest, sha256, url)
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    last_error = "unknown error"
+    for attempt in range(max(1, retries)):
+        try:
+            _transfer_once(url, part, timeout, progress)
+            break
+        except _Transient as exc:
+            last_error = str(exc)
+            if attempt + 1 < max(1, retries):
+                _sleep(backoff * (2**attempt))
+    else:
+        raise DownloadError(
+            f"could not download {dest.name} from {url}: {last_error}. Check your internet "
+            f"connection, or download the file yourself and place it at {dest}."
+        )
+    os.replace(part, dest)
+    _verify(dest, sha256, url)
+    return dest
+
+
+def _member_target(dest: Path, name: str) -> Path | None:
+    """Where a zip member may be written, or None to skip it; refuse paths escaping ``dest``."""
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.parts and pure.parts[0] == "__MACOSX" or any(p == ".DS_Store" for p in pure.parts):
+        return None
+    if pure.is_absolute() or (pure.parts and ":" in pure.parts[0]) or ".." in pure.parts:
+        raise DownloadError(
+            f"refusing to extract zip member {name!r}: its path escapes the destination folder "
+            "(zip-slip). The archive is unsafe; download it again from a trusted source."
+        )
+    target = (dest / Path(*pure.parts)).resolve() if pure.parts else dest
+    if target != dest and dest not in target.parents:
+        raise DownloadError(
+            f"refusing to extract zip member {name!r}: it resolves outside {dest} (zip-slip). "
+            "The archive is unsafe; download it again from a trusted source."
+        )
+    return target
+
+
+def _extracted_root(dest: Path, names: list[str]) -> Path:
+    """The zip's single top-level folder when it has one, else ``dest``."""
+    tops = {PurePosixPath(n.replace("\\", "/")).parts[0] for n in names if n.strip("/")}
+    tops.discard("__MACOSX")
+    if len(tops) == 1:
+        top = dest / tops.pop()
+        if top.is_dir():
+            return top
+    return dest
+
+
+def safe_extract(zip_path: str | os.PathLike, dest_dir: str | os.PathLike) -> Path:
+    """Unzip without zip-slip (every member checked before anything is written); returns the root."""
+    zip_path, dest = Path(zip_path), Path(dest_dir).resolve()
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DownloadError(
+            f"{zip_path} is not a readable zip file ({exc}). Delete it and download it again."
+        ) from exc
+    with archive:
+        infos = archive.infolist()
+        plan = [(info, _member_target(dest, info.filename)) for info in infos]
+        dest.mkdir(parents=True, exist_ok=True)
+        for info, target in plan:
+            if target is None:
+                continue
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as src, open(target, "wb") as out:
+                shutil.copyfileobj(src, out, _CHUNK)
+        return _extracted_root(dest, [i.filename for i in infos])
+
+
+def _resolve(name: str, catalog: dict[str, RemoteDataset]) -> RemoteDataset:
+    """Catalog entry for ``name`` or a DataError listing what exists."""
+    if name not in catalog:
+        raise DataError(
+            f"unknown dataset {name!r}; available: {', '.join(sorted(catalog))}. "
+            "Pass one of those names, or point the command at your own image folder."
+        )
+    return catalog[name]
+
+
+def fetch_dataset(
+    name: str,
+    dest_dir: str | os.PathLike | None = None,
+    *,
+    catalog: dict[str, RemoteDataset] = CATALOG,
+    progress: bool = True,
+    retries: int = 3,
+    timeout: float = 30,
+    file: str | os.PathLike | None = None,
+    backoff: float = 1.0,
+) -> Path:
+    """Download (cached), verify and safely extract a catalog dataset; returns its folder.
+
+    ``file`` takes a zip you downloaded yourself (it is copied into the cache and verified).
+    """
+    entry = _resolve(name, catalog)
+    root = Path(dest_dir) if dest_dir is not None else downloads_dir()
+    zip_path = root / f"{entry.name}.zip"
+    extract_to = root / entry.name
+    done_marker = extract_to / ".tfjourney-extracted"
+    if file is not None and not zip_path.is_file():
+        _copy_in(Path(file), zip_path)
+    try:
+        download_file(
+            entry.url,
+            zip_path,
+            sha256=entry.sha256,
+            progress=progress,
+            retries=retries,
+            timeout=timeout,
+            backoff=backoff,
+        )
+    except DownloadError as exc:
+        if "checksum mismatch" in str(exc):
+            raise
+        raise DownloadError(
+            f"could not download {entry.name} from {entry.url}: {_reason(exc)}. Check your internet "
+            f"connection, or download the zip yourself and run `tfjourney datasets fetch {entry.name} "
+            f"--file PATH` / place it at {zip_path}."
+        ) from exc
+    if done_marker.is_file():
+        return Path(done_marker.read_text(encoding="utf-8").strip() or extract_to)
+    if extract_to.exists():
+        shutil.rmtree(extract_to)  # a half-finished earlier extraction
+    folder = safe_extract(zip_path, extract_to)
+    done_marker.write_text(str(folder), encoding="utf-8")
+    return folder
+
+
+def _copy_in(src: Path, zip_path: Path) -> None:
+    """Copy a user-supplied zip into the cache atomically."""
+    if not src.is_file():
+        raise DownloadError(f"--file {src} does not exist. Pass the path of the downloaded zip.")
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = zip_path.with_name(zip_path.name + ".copy")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, zip_path)
+
+
+def _reason(exc: DownloadError) -> str:
+    """The bare reason inside a download_file error, to rephrase it for a named dataset."""
+    text = str(exc)
+    if ": " in text and ". Check your internet" in text:
+        return text.split(": ", 1)[1].split(". Check your internet", 1)[0]
+    return text.rstrip(".")

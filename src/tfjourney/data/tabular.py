@@ -1,0 +1,221 @@
+"""Load a table (a CSV file or an embedded dataset), validate it once, and split it.
+
+This is the edge of the tabular pipeline: everything after `load_table` trusts its
+input. Every problem a user can fix raises `DataError` with a one-line fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from tfjourney.data.embedded import EMBEDDED_TABLES
+from tfjourney.errors import DataError
+
+_DELIMITERS = ",;\t|"
+_SNIFF_BYTES = 64 * 1024
+
+
+@dataclass
+class Table:
+    """A validated table: features plus one target column, and where it came from."""
+
+    frame: pd.DataFrame
+    target: str
+    source: str
+    fingerprint: str
+    delimiter: str = ","
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def features(self) -> list[str]:
+        return [c for c in self.frame.columns if c != self.target]
+
+    @property
+    def X(self) -> pd.DataFrame:
+        return self.frame[self.features]
+
+    @property
+    def y(self) -> pd.Series:
+        return self.frame[self.target]
+
+
+def load_table(
+    data: str | Path,
+    target: str | None = None,
+    drop: tuple[str, ...] | list[str] = (),
+    kind: str = "regression",
+    encoding: str = "utf-8",
+) -> Table:
+    """Load `data` (CSV path or embedded name) for a `kind` ("regression"/"classification") task."""
+    path = Path(data)
+    if path.is_file():
+        frame, delimiter = read_csv(path, encoding=encoding)
+        table = Table(frame, "", str(path), _file_fingerprint(path), delimiter)
+        if delimiter != ",":
+            table.notes.append(f"detected {_delimiter_name(delimiter)}-separated values")
+    elif str(data) in EMBEDDED_TABLES:
+        spec = EMBEDDED_TABLES[str(data)]
+        frame = spec.loader()
+        table = Table(frame, "", f"embedded:{spec.name}", _frame_fingerprint(frame))
+        target = target or spec.target
+    elif path.suffix or "/" in str(data) or "\\" in str(data):
+        raise DataError(f"file not found: {data}; check the path (or pass an embedded dataset name: {', '.join(EMBEDDED_TABLES)}).")
+    else:
+        raise DataError(f"unknown dataset {str(data)!r}: pass a CSV path or one of the embedded datasets: {', '.join(EMBEDDED_TABLES)}.")
+    if target is None:
+        raise DataError(f"no --target given; pass --target with one of the columns: {_column_list(table.frame)}.")
+    table.target = target
+    _drop_columns(table, drop)
+    _check_target(table, kind)
+    return table
+
+
+def read_csv(path: Path, encoding: str = "utf-8") -> tuple[pd.DataFrame, str]:
+    """Read a CSV with its delimiter sniffed; a clear error for empty or wrongly encoded files."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataError(f"{path} is empty; pass a CSV with a header row and at least a few data rows.")
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path} is not valid {encoding} text (byte {raw[exc.start]:#04x} at position {exc.start}); "
+            f"re-save it as UTF-8, or pass --encoding latin-1 (or the file's real encoding)."
+        ) from None
+    except LookupError:
+        raise DataError(f"unknown encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1.") from None
+    delimiter = _sniff_delimiter(text[:_SNIFF_BYTES])
+    try:
+        frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), sep=delimiter, skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{path} could not be parsed as CSV ({str(exc).splitlines()[0]}); check that every row has the same number of fields.") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path} is empty; pass a CSV with a header row and at least a few data rows.") from None
+    if frame.empty:
+        raise DataError(f"{path} has a header but no data rows; add rows or pass another file.")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, delimiter
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """Pick the delimiter that splits the header and the first rows into the same, largest width."""
+    try:
+        return csv.Sniffer().sniff(sample.split("\n", 20)[0] + "\n" + "\n".join(sample.splitlines()[1:20]), delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: sample.splitlines()[0].count(d) for d in _DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _delimiter_name(delimiter: str) -> str:
+    return {";": "semicolon", "\t": "tab", "|": "pipe"}.get(delimiter, repr(delimiter))
+
+
+def _column_list(frame: pd.DataFrame) -> str:
+    return ", ".join(map(str, frame.columns))
+
+
+def _drop_columns(table: Table, drop) -> None:
+    drop = [c for c in drop if c]
+    missing = [c for c in drop if c not in table.frame.columns]
+    if missing:
+        raise DataError(f"--drop names columns that are not in the data: {', '.join(missing)}; the columns are: {_column_list(table.frame)}.")
+    if table.target in drop:
+        raise DataError(f"--drop removes the target {table.target!r}; leave it out of --drop.")
+    table.frame = table.frame.drop(columns=drop)
+
+
+def _check_target(table: Table, kind: str) -> None:
+    frame = table.frame
+    if table.target not in frame.columns:
+        raise DataError(f"--target {table.target!r} is not a column; the columns are: {_column_list(frame)}.")
+    if not table.features:
+        raise DataError(f"{table.source} has no feature columns besides the target {table.target!r}; pass a table with at least one feature.")
+    missing = int(frame[table.target].isna().sum())
+    if missing:
+        message = f"dropped {missing} row(s) whose target {table.target!r} is missing"
+        warnings.warn(message, stacklevel=3)
+        table.notes.append(message)
+        table.frame = frame = frame[frame[table.target].notna()].reset_index(drop=True)
+    if len(frame) < 10:
+        raise DataError(f"{table.source} has only {len(frame)} usable rows; tfjourney needs at least 10 to split into train, validation and test.")
+    if kind == "regression":
+        _check_regression_target(table)
+    else:
+        _check_classification_target(table)
+
+
+def _check_regression_target(table: Table) -> None:
+    y = table.frame[table.target]
+    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+        examples = ", ".join(map(repr, y.astype(str).unique()[:3]))
+        raise DataError(
+            f"regression target {table.target!r} is not numeric (values like {examples}); "
+            f"pick a numeric column, or run `tfjourney train classification` to predict a category."
+        )
+
+
+def _check_classification_target(table: Table) -> None:
+    y = table.frame[table.target]
+    if pd.api.types.is_float_dtype(y) and not np.all(np.mod(y, 1) == 0):
+        raise DataError(
+            f"classification target {table.target!r} holds non-integer numbers ({y.nunique()} distinct values); "
+            f"use `tfjourney train regression` to predict a number, or pick a column of categories."
+        )
+    counts = y.astype(str).value_counts()
+    if len(counts) < 2:
+        raise DataError(f"classification target {table.target!r} has only one class ({counts.index[0]!r}); a classifier needs at least two classes in the data.")
+    singles = counts[counts < 2].index.tolist()
+    if singles:
+        raise DataError(
+            f"class(es) {', '.join(map(repr, singles))} of {table.target!r} have a single example, so a stratified "
+            f"train/test split cannot put one in each split; add examples or remove those rows."
+        )
+
+
+def class_names_of(y: pd.Series) -> list[str]:
+    """Sorted class labels as strings: the order of the model's output units."""
+    values = y.unique()
+    if pd.api.types.is_numeric_dtype(y):
+        return [_label_text(v) for v in sorted(values)]
+    return sorted(str(v) for v in values)
+
+
+def _label_text(value) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def encode_labels(y: pd.Series, class_names: list[str]) -> np.ndarray:
+    index = {name: i for i, name in enumerate(class_names)}
+    text = y.map(_label_text) if pd.api.types.is_numeric_dtype(y) else y.astype(str)
+    return text.map(index).to_numpy(dtype="int32")
+
+
+def split_frame(
+    frame: pd.DataFrame, test_size: float, seed: int, stratify: pd.Series | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One seeded (and, for classification, stratified) split; used for test and for validation."""
+    if not 0 < test_size < 1:
+        raise DataError(f"split fraction {test_size} must be between 0 and 1 (exclusive); pass e.g. --test-size 0.2.")
+    try:
+        first, second = train_test_split(frame, test_size=test_size, random_state=seed, stratify=stratify)
+    except ValueError as exc:
+        raise DataError(f"cannot split {len(frame)} rows with fraction {test_size}: {exc}; use a larger dataset or another --test-size.") from None
+    return first.reset_index(drop=True), second.reset_index(drop=True)
+
+
+def _file_fingerprint(path: Path) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _frame_fingerprint(frame: pd.DataFrame) -> str:
+    return "sha256:" + hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()

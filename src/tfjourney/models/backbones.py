@@ -1,0 +1,119 @@
+"""Registry of ImageNet backbones for transfer learning and ImageNet prediction.
+
+Every backbone is built as ONE flat ``keras.Model`` that takes raw 0-255 RGB pixels (preprocessing is
+inside the model) and returns the last convolutional feature map, so "unfreeze the top N layers" and
+Grad-CAM (``BackboneSpec.feature_layer``) work the same for all of them. Only ``efficientnet_lite0``
+works offline; the keras.applications ones download their weights once through Keras's cache.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import keras
+
+from tfjourney.errors import ConfigError, WeightsError
+from tfjourney.models.efficientnet_lite import build_efficientnet_lite0
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """What the CLI needs to know about a backbone without building it."""
+
+    name: str
+    default_image_size: int
+    feature_layer: str
+    offline: bool
+    description: str
+
+
+DEFAULT_BACKBONE = "efficientnet_lite0"
+BACKBONES: dict[str, BackboneSpec] = {
+    "efficientnet_lite0": BackboneSpec("efficientnet_lite0", 224, "top_activation", True,
+                                       "EfficientNet-Lite0, 4.7M params, ImageNet weights bundled (works offline)"),
+    "efficientnet_b0": BackboneSpec("efficientnet_b0", 224, "top_activation", False,
+                                    "keras.applications EfficientNetB0, 5.3M params (downloads weights once)"),
+    "resnet50_v2": BackboneSpec("resnet50_v2", 224, "post_relu", False,
+                                "keras.applications ResNet50V2, 25.6M params (downloads weights once)"),
+    "mobilenet_v2": BackboneSpec("mobilenet_v2", 224, "out_relu", False,
+                                 "keras.applications MobileNetV2, 3.5M params (downloads weights once)"),
+}
+# keras.applications constructor and whether it needs an x / 127.5 - 1 Rescaling in front.
+_KERAS_APPS: dict[str, tuple[Callable[..., keras.Model], bool]] = {
+    "efficientnet_b0": (keras.applications.EfficientNetB0, False),
+    "resnet50_v2": (keras.applications.ResNet50V2, True),
+    "mobilenet_v2": (keras.applications.MobileNetV2, True),
+}
+
+
+def backbone_names() -> list[str]:
+    """Registered backbone names, the default (offline) one first."""
+    return list(BACKBONES)
+
+
+def get_backbone_spec(name: str) -> BackboneSpec:
+    """Look up a backbone by name; unknown names list the valid ones."""
+    if name not in BACKBONES:
+        raise ConfigError(f"unknown backbone {name!r}; choose one of: {', '.join(backbone_names())}")
+    return BACKBONES[name]
+
+
+def _check_weights_arg(weights: str | os.PathLike | None) -> None:
+    """Reject a weights value that is neither 'imagenet', None nor an existing file."""
+    if weights is not None and str(weights) != "imagenet" and not Path(weights).is_file():
+        raise WeightsError(f"weights file {weights} does not exist; pass 'imagenet', None, or a path to a local weights file")
+
+
+def _is_download_failure(exc: Exception) -> bool:
+    """True for the errors Keras raises when it cannot fetch a weights file."""
+    return "URL fetch failure" in str(exc) or isinstance(exc, (ConnectionError, TimeoutError)) \
+        or type(exc).__name__ in {"URLError", "HTTPError"}
+
+
+def _build_keras_app(name: str, image_size: int, weights: str | os.PathLike | None, include_top: bool) -> keras.Model:
+    """Build a keras.applications model with preprocessing in front, mapping failures to WeightsError."""
+    constructor, needs_rescaling = _KERAS_APPS[name]
+    inputs = keras.Input(shape=(image_size, image_size, 3), name="image")
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1.0, name="rescaling")(inputs) if needs_rescaling else inputs
+    kwargs = {"include_top": include_top, "weights": None if weights is None else str(weights), "input_tensor": x}
+    if not include_top:
+        kwargs["input_shape"] = (image_size, image_size, 3)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = constructor(**kwargs)
+    except Exception as exc:  # Keras wraps network errors in a bare Exception
+        if str(weights) == "imagenet" and _is_download_failure(exc):
+            raise WeightsError(f"could not download imagenet weights for {name} (offline?); connect to the internet once "
+                               "so Keras caches them, or pass --weights PATH to a local .h5 file, or use the offline "
+                               f"backbone {DEFAULT_BACKBONE}") from exc
+        if weights is not None and str(weights) != "imagenet":
+            detail = " ".join(str(exc).split())[:300]
+            raise WeightsError(f"weights file {weights} does not fit {name} (include_top={include_top}): {detail}; "
+                               f"pass a weights file saved from {name}") from exc
+        raise
+    return keras.Model(model.input, model.output, name=name)
+
+
+def build_backbone(name: str, image_size: int = 224, weights: str | os.PathLike | None = "imagenet") -> keras.Model:
+    """Feature extractor: raw 0-255 RGB in, last conv feature map out (no pooling, no top)."""
+    get_backbone_spec(name)
+    _check_weights_arg(weights)
+    if image_size < 32:
+        raise ConfigError(f"image_size must be at least 32 pixels, got {image_size}; pass a larger --image-size")
+    if name == DEFAULT_BACKBONE:
+        return build_efficientnet_lite0(include_top=False, input_shape=(image_size, image_size, 3), weights=weights)
+    return _build_keras_app(name, image_size, weights, include_top=False)
+
+
+def build_imagenet_classifier(name: str = DEFAULT_BACKBONE, weights: str | os.PathLike | None = "imagenet") -> keras.Model:
+    """ImageNet classifier at the backbone's default size: raw 0-255 RGB in, 1000 softmax probabilities out."""
+    spec = get_backbone_spec(name)
+    _check_weights_arg(weights)
+    if name == DEFAULT_BACKBONE:
+        return build_efficientnet_lite0(include_top=True, weights=weights)
+    return _build_keras_app(name, spec.default_image_size, weights, include_top=True)

@@ -1,0 +1,1 @@
+"""One pipeline per blueprint, all with the same steps: load -> build -> train -> evaluate -> write run."""

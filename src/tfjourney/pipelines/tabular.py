@@ -1,0 +1,310 @@
+"""Regression and classification on a table: load -> build -> train -> evaluate -> write run.
+
+Example:
+    >>> from tfjourney.pipelines.tabular import train_tabular
+    >>> run = train_tabular("classification", "circles", seed=42, out="runs/circles")
+    >>> run.metrics["accuracy"]
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from tfjourney import plots
+from tfjourney.baselines import classification_baselines, regression_baselines
+from tfjourney.blueprints import get_blueprint
+from tfjourney.data.tabular import (
+    Table,
+    class_names_of,
+    encode_labels,
+    load_table,
+    read_csv,
+    split_frame,
+)
+from tfjourney.errors import ConfigError, DataError
+from tfjourney.metrics import (
+    class_probabilities,
+    classification_metrics,
+    positive_probability,
+    predicted_labels,
+    regression_metrics,
+)
+from tfjourney.models.tabular import (
+    ColumnPlan,
+    build_classification_model,
+    build_regression_model,
+    model_inputs,
+    plan_columns,
+)
+from tfjourney.reports import write_report
+from tfjourney.runs import (
+    MODEL_FILE,
+    Run,
+    RunWriter,
+    check_can_write,
+    default_run_dir,
+    load_run,
+    new_run_record,
+    write_json,
+)
+from tfjourney.training.fit import default_callbacks, fit, make_loss, make_optimizer, set_seed
+from tfjourney.training.lr_finder import find_learning_rate
+
+TABULAR_BLUEPRINTS = ("regression", "classification")
+
+
+def validate_tabular_config(config: dict) -> dict:
+    """Check the numbers argparse cannot: positive sizes, sensible fractions."""
+    hidden = tuple(int(u) for u in config["hidden"])
+    if not hidden or min(hidden) < 1:
+        raise ConfigError(f"--hidden {config['hidden']!r} needs at least one layer of at least 1 neuron; pass e.g. --hidden 100,100.")
+    if config["epochs"] < 1:
+        raise ConfigError(f"--epochs {config['epochs']} must be at least 1.")
+    if not config["learning_rate"] > 0:
+        raise ConfigError(f"--lr {config['learning_rate']} must be a positive number such as 0.001.")
+    if config["batch_size"] < 1:
+        raise ConfigError(f"--batch-size {config['batch_size']} must be at least 1.")
+    for key in ("test_size", "validation_split"):
+        if not 0 < config[key] < 1:
+            raise ConfigError(f"{key} {config[key]} must be between 0 and 1 (exclusive), e.g. 0.2.")
+    return {**config, "hidden": list(hidden)}
+
+
+def _task_of(kind: str, table: Table, requested: str) -> tuple[str, list[str]]:
+    if kind == "regression":
+        return "regression", []
+    class_names = class_names_of(table.y)
+    inferred = "binary" if len(class_names) == 2 else "multiclass"
+    if requested not in ("auto", inferred):
+        raise ConfigError(f"--task {requested} does not fit target {table.target!r}, which has {len(class_names)} classes; drop --task to infer it ({inferred}).")
+    return inferred, class_names
+
+
+def _targets(frame: pd.DataFrame, table: Table, class_names: list[str]) -> np.ndarray:
+    if class_names:
+        return encode_labels(frame[table.target], class_names)
+    return frame[table.target].to_numpy(dtype="float32")
+
+
+def _dataset(frame: pd.DataFrame, y: np.ndarray, plans: list[ColumnPlan], batch_size: int, seed: int, shuffle: bool) -> tf.data.Dataset:
+    ds = tf.data.Dataset.from_tensor_slices((model_inputs(frame, plans), y))
+    if shuffle:
+        ds = ds.shuffle(len(frame), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def predict_rows(model: keras.Model, frame: pd.DataFrame, plans: list[ColumnPlan]) -> np.ndarray:
+    """Model outputs for raw rows; goes through tf.data because Keras's array adapter rejects strings."""
+    ds = tf.data.Dataset.from_tensor_slices(model_inputs(frame, plans)).batch(1024)
+    return model.predict(ds, verbose=0)
+
+
+def _build(task: str, plans, config, y_fit, class_names) -> keras.Model:
+    if task == "regression":
+        return build_regression_model(plans, config, float(np.mean(y_fit)), float(np.std(y_fit)) or 1.0)
+    return build_classification_model(plans, config, len(class_names))
+
+
+def _compile(model: keras.Model, task: str, config: dict, learning_rate: float) -> None:
+    if task == "regression":
+        loss, metrics = make_loss(config["loss"]), ["mae"]
+    else:
+        loss = config["loss"]
+        if loss == "auto":
+            loss = "binary_crossentropy" if task == "binary" else "sparse_categorical_crossentropy"
+        metrics = ["accuracy"]
+    model.compile(optimizer=make_optimizer(config["optimizer"], learning_rate), loss=loss, metrics=metrics)
+
+
+def train_tabular(
+    kind: str,
+    data: str | Path,
+    *,
+    target: str | None = None,
+    drop: tuple[str, ...] | list[str] = (),
+    out: str | Path | None = None,
+    overwrite: bool = False,
+    seed: int = 42,
+    find_lr: bool = False,
+    tensorboard: bool = False,
+    encoding: str = "utf-8",
+    command: list[str] | None = None,
+    verbose: int = 0,
+    **hyperparameters,
+) -> Run:
+    """Train the `kind` blueprint ("regression" or "classification") on `data` and write a run folder."""
+    blueprint = get_blueprint(kind)
+    config = validate_tabular_config(blueprint.resolve(**hyperparameters))
+    run_dir = Path(out) if out else default_run_dir(kind)
+    check_can_write(run_dir, overwrite)
+    table = load_table(data, target, drop, kind, encoding=encoding)
+    task, class_names = _task_of(kind, table, config.get("task", "auto"))
+    config["task"] = task
+    timings: dict[str, float] = {}
+
+    stratify = table.y.astype(str) if class_names else None
+    train_df, test_df = split_frame(table.frame, config["test_size"], seed, stratify)
+    fit_df, val_df = split_frame(train_df, config["validation_split"], seed, train_df[table.target].astype(str) if class_names else None)
+    plans = plan_columns(fit_df[table.features])
+    y_fit, y_val, y_test = (_targets(f, table, class_names) for f in (fit_df, val_df, test_df))
+
+    set_seed(seed)
+    fit_ds = _dataset(fit_df, y_fit, plans, config["batch_size"], seed, shuffle=True)
+    val_ds = _dataset(val_df, y_val, plans, config["batch_size"], seed, shuffle=False)
+    lr_result = None
+    if find_lr:
+        started = time.perf_counter()
+        sweep_model = _build(task, plans, config, y_fit, class_names)
+        _compile(sweep_model, task, config, config["learning_rate"])
+        lr_result = find_learning_rate(sweep_model, fit_ds, steps_per_epoch=int(np.ceil(len(fit_df) / config["batch_size"])))
+        config["learning_rate"] = lr_result.suggested
+        timings["find_lr_seconds"] = time.perf_counter() - started
+        set_seed(seed)
+
+    model = _build(task, plans, config, y_fit, class_names)
+    _compile(model, task, config, config["learning_rate"])
+    record = new_run_record(
+        kind,
+        config,
+        seed,
+        {
+            "source": table.source,
+            "fingerprint": table.fingerprint,
+            "target": table.target,
+            "task": task,
+            "class_names": class_names,
+            "columns": [p.to_dict() for p in plans],
+            "rows": {"train": len(fit_df), "validation": len(val_df), "test": len(test_df)},
+            "class_balance": _class_balance(table, class_names, fit_df, val_df, test_df),
+            "notes": table.notes,
+        },
+        command,
+    )
+
+    with RunWriter(run_dir, overwrite) as staging:
+        callbacks = default_callbacks(
+            staging / "history.csv", config["patience"], tensorboard_dir=(staging / "logs" / "fit") if tensorboard else None
+        )
+        result = fit(model, fit_ds, val_ds, config["epochs"], callbacks, verbose=verbose)
+        timings["train_seconds"] = result.seconds
+        record["training"] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch}
+
+        started = time.perf_counter()
+        predictions = predict_rows(model, test_df, plans)
+        timings["evaluate_seconds"] = time.perf_counter() - started
+        metrics = _evaluate(task, table, plans, train_df, test_df, y_test, predictions, class_names, staging)
+        plots.plot_loss_curves(result.history, staging / "plots" / "loss.png", title=f"{kind} on {Path(table.source).name}")
+        if lr_result is not None:
+            plots.plot_lr_finder(lr_result.learning_rates, lr_result.losses, lr_result.suggested, staging / "plots" / "lr_finder.png")
+            record["lr_finder"] = {"suggested": lr_result.suggested}
+        if class_names and len(plans) == 2 and all(p.kind == "numeric" for p in plans):
+            _plot_boundary(model, plans, test_df, y_test, class_names, staging / "plots" / "decision_boundary.png")
+
+        model.save(staging / MODEL_FILE)
+        record["timings"] = timings
+        record["model"] = {"name": model.name, "params": int(model.count_params())}
+        write_json(staging / "run.json", record)
+        write_json(staging / "metrics.json", metrics)
+        write_report(staging)
+    return load_run(run_dir)
+
+
+def _class_balance(table: Table, class_names, *frames) -> dict:
+    if not class_names:
+        return {}
+    names = ("train", "validation", "test")
+    return {
+        name: {c: int(n) for c, n in zip(class_names, np.bincount(encode_labels(f[table.target], class_names), minlength=len(class_names)))}
+        for name, f in zip(names, frames)
+    }
+
+
+def _evaluate(task, table, plans, train_df, test_df, y_test, predictions, class_names, staging: Path) -> dict:
+    y_train = _targets(train_df, table, class_names)
+    if task == "regression":
+        baselines = regression_baselines(train_df, y_train, test_df, plans)
+        metrics = regression_metrics(y_test, predictions, baselines["baseline"], baselines["linear"])
+        plots.plot_predicted_vs_actual(y_test, predictions, staging / "plots" / "predicted_vs_actual.png", table.target)
+        return metrics
+    baselines = classification_baselines(train_df, y_train, test_df, plans)
+    metrics = classification_metrics(y_test, predictions, class_names, baselines["baseline"])
+    metrics["linear_accuracy"] = float(np.mean(baselines["linear"] == y_test))
+    plots.make_confusion_matrix(y_test, predicted_labels(predictions), class_names, path=staging / "plots" / "confusion_matrix.png")
+    if task == "binary":
+        plots.plot_roc_curve(y_test, positive_probability(predictions), staging / "plots" / "roc_curve.png", class_names[1])
+    return metrics
+
+
+def _plot_boundary(model, plans, frame, y, class_names, path: Path) -> None:
+    columns = [p.name for p in plans]
+    predict = plots.predict_2d(lambda inputs: model.predict(inputs, verbose=0, batch_size=4096), columns)
+    plots.plot_decision_boundary(predict, frame[columns].to_numpy(), y, path, class_names)
+
+
+def _read_rows(run: Run, path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"file not found: {path}; pass a CSV with the columns the model was trained on.")
+    frame, _ = read_csv(path)
+    needed = [c["name"] for c in run.record["data"]["columns"]]
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path} is missing column(s) the model needs: {', '.join(missing)}; the model was trained on: {', '.join(needed)}.")
+    return frame
+
+
+def _plans(run: Run) -> list[ColumnPlan]:
+    keys = ("name", "kind", "missing", "mean", "std", "vocabulary")
+    return [ColumnPlan(**{k: c[k] for k in keys}) for c in run.record["data"]["columns"]]
+
+
+def predict_tabular(run_dir: str | Path, input_csv: str | Path, output: str | Path | None = None) -> pd.DataFrame:
+    """Predictions for raw CSV rows, as a DataFrame (and a CSV when `output` is given)."""
+    run = load_run(run_dir, expect=TABULAR_BLUEPRINTS)
+    frame = _read_rows(run, input_csv)
+    model = run.load_model()
+    predictions = predict_rows(model, frame, _plans(run))
+    target = run.record["data"]["target"]
+    class_names = run.record["data"]["class_names"]
+    result = pd.DataFrame(index=frame.index)
+    if class_names:
+        probabilities = class_probabilities(predictions)
+        result[f"predicted_{target}"] = [class_names[i] for i in probabilities.argmax(axis=1)]
+        result["probability"] = probabilities.max(axis=1)
+        for i, name in enumerate(class_names):
+            result[f"p_{name}"] = probabilities[:, i]
+    else:
+        result[f"predicted_{target}"] = np.ravel(predictions)
+    if output is not None:
+        output = Path(output)
+        if output.exists():
+            raise DataError(f"{output} already exists; choose another --output or remove it first.")
+        result.to_csv(output, index=False)
+    return result
+
+
+def evaluate_tabular(run_dir: str | Path, data_csv: str | Path) -> dict:
+    """The run's metrics recomputed on another labelled CSV (same columns plus the target)."""
+    run = load_run(run_dir, expect=TABULAR_BLUEPRINTS)
+    frame = _read_rows(run, data_csv)
+    target = run.record["data"]["target"]
+    if target not in frame.columns:
+        raise DataError(f"{data_csv} has no target column {target!r}; evaluate needs the true values to compare against.")
+    frame = frame[frame[target].notna()].reset_index(drop=True)
+    class_names = run.record["data"]["class_names"]
+    model = run.load_model()
+    predictions = predict_rows(model, frame, _plans(run))
+    if not class_names:
+        return regression_metrics(frame[target].to_numpy(dtype="float64"), predictions)
+    known = frame[target].astype(str).isin(class_names) if not pd.api.types.is_numeric_dtype(frame[target]) else frame[target].notna()
+    if not known.all():
+        unknown = sorted(set(frame.loc[~known, target].astype(str)))
+        raise DataError(f"{data_csv} has target values the model never saw: {', '.join(unknown)}; the model knows: {', '.join(class_names)}.")
+    y = encode_labels(frame[target], class_names)
+    return classification_metrics(y, predictions, class_names)

@@ -1,0 +1,201 @@
+"""The course's plotting helpers, readable at a glance and saved as PNG.
+
+Every function returns the matplotlib Figure and, given `path`, saves it there.
+Colours are the same across every plot and report: train is blue, validation orange.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn.metrics import confusion_matrix  # noqa: E402
+
+TRAIN_COLOR = "#1f77b4"
+VAL_COLOR = "#ff7f0e"
+GOOD_COLOR = "#2ca02c"
+BAD_COLOR = "#d62728"
+DPI = 110
+
+
+def _save(fig: plt.Figure, path: Path | str | None) -> plt.Figure:
+    if path is not None:
+        fig.savefig(path, dpi=DPI, bbox_inches="tight")
+        plt.close(fig)
+    return fig
+
+
+def _history_dict(history) -> dict[str, list[float]]:
+    return dict(getattr(history, "history", history))
+
+
+def _metric_names(history: dict) -> list[str]:
+    return [k for k in history if not k.startswith("val_") and k not in ("learning_rate", "lr", "epoch")]
+
+
+def plot_loss_curves(history, path: Path | str | None = None, title: str = "") -> plt.Figure:
+    """Train vs validation curves, one panel per metric (the course's `plot_loss_curves`)."""
+    history = _history_dict(history)
+    names = _metric_names(history) or ["loss"]
+    fig, axes = plt.subplots(1, len(names), figsize=(5.2 * len(names), 3.8), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        epochs = np.arange(1, len(history.get(name, [])) + 1)
+        ax.plot(epochs, history.get(name, []), color=TRAIN_COLOR, label=f"training {name}")
+        if f"val_{name}" in history:
+            ax.plot(epochs, history[f"val_{name}"], color=VAL_COLOR, label=f"validation {name}")
+        ax.set_title(name.replace("_", " ").capitalize())
+        ax.set_xlabel("Epoch")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def compare_historys(original_history, new_history, initial_epochs: int, path: Path | str | None = None) -> plt.Figure:
+    """Two training phases as one set of curves, the fine-tuning start marked (the course's helper)."""
+    original, new = _history_dict(original_history), _history_dict(new_history)
+    names = [n for n in _metric_names(original) if n in new] or ["loss"]
+    fig, axes = plt.subplots(len(names), 1, figsize=(8, 3.2 * len(names)), squeeze=False)
+    for ax, name in zip(axes[:, 0], names):
+        for key, color, label in ((name, TRAIN_COLOR, "training"), (f"val_{name}", VAL_COLOR, "validation")):
+            if key in original:
+                values = list(original[key]) + list(new.get(key, []))
+                ax.plot(np.arange(1, len(values) + 1), values, color=color, label=f"{label} {name}")
+        ax.axvline(initial_epochs + 0.5, color="gray", linestyle="--", label="start fine-tuning")
+        ax.set_title(f"{name.replace('_', ' ').capitalize()}: feature extraction then fine-tuning")
+        ax.set_xlabel("Epoch")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def make_confusion_matrix(
+    y_true,
+    y_pred,
+    classes: list[str] | None = None,
+    figsize: tuple[float, float] | None = None,
+    text_size: int = 11,
+    norm: bool = False,
+    path: Path | str | None = None,
+) -> plt.Figure:
+    """Labelled confusion matrix with counts (and row percentages) in each cell."""
+    n = len(classes) if classes is not None else int(max(np.max(y_true), np.max(y_pred))) + 1
+    labels = list(range(n))
+    classes = list(classes) if classes is not None else [str(i) for i in labels]
+    cm = confusion_matrix(y_true, y_pred, labels=labels)
+    row_sums = cm.sum(axis=1, keepdims=True)
+    cm_norm = np.divide(cm, row_sums, out=np.zeros_like(cm, dtype=float), where=row_sums > 0)
+    side = max(4.5, 0.6 * n + 2.5)
+    fig, ax = plt.subplots(figsize=figsize or (side + 1, side))
+    image = ax.imshow(cm_norm, cmap=plt.cm.Blues, vmin=0, vmax=1)
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="fraction of true class")
+    ax.set(title="Confusion matrix", xlabel="Predicted label", ylabel="True label", xticks=labels, yticks=labels)
+    ax.set_xticklabels(classes, rotation=45 if max(map(len, classes)) > 4 else 0, ha="right" if max(map(len, classes)) > 4 else "center")
+    ax.set_yticklabels(classes)
+    size = text_size if n <= 10 else max(6, text_size - (n - 10) // 2)
+    for i, j in itertools.product(range(n), range(n)):
+        text = f"{cm[i, j]}\n({cm_norm[i, j] * 100:.0f}%)" if not norm else f"{cm_norm[i, j] * 100:.0f}%"
+        ax.text(j, i, text, ha="center", va="center", fontsize=size, color="white" if cm_norm[i, j] > 0.5 else "black")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_decision_boundary(
+    model_or_predict, X, y, path: Path | str | None = None, class_names: list[str] | None = None, resolution: int = 150
+) -> plt.Figure:
+    """The course's decision boundary for a 2-feature classifier.
+
+    `model_or_predict` is a Keras model taking a 2-column array, or any callable that
+    maps an (n, 2) array to class probabilities.
+    """
+    X = np.asarray(X, dtype="float64")
+    y = np.asarray(y).ravel()
+    predict = model_or_predict if callable(model_or_predict) and not hasattr(model_or_predict, "predict") else (
+        lambda grid: model_or_predict.predict(grid, verbose=0)
+    )
+    pad_x, pad_y = 0.1 * np.ptp(X[:, 0]), 0.1 * np.ptp(X[:, 1])
+    xx, yy = np.meshgrid(
+        np.linspace(X[:, 0].min() - pad_x, X[:, 0].max() + pad_x, resolution),
+        np.linspace(X[:, 1].min() - pad_y, X[:, 1].max() + pad_y, resolution),
+    )
+    probs = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()]))
+    if probs.ndim == 1 or probs.shape[-1] == 1:
+        zz = (probs.ravel() >= 0.5).astype(int)
+    else:
+        zz = probs.argmax(axis=1)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    ax.contourf(xx, yy, zz.reshape(xx.shape), cmap=plt.cm.RdYlBu, alpha=0.6)
+    scatter = ax.scatter(X[:, 0], X[:, 1], c=y, s=14, cmap=plt.cm.RdYlBu, edgecolors="k", linewidths=0.3)
+    names = class_names or [str(c) for c in np.unique(y)]
+    ax.legend(scatter.legend_elements()[0], names, title="class", loc="upper right")
+    ax.set(title="Decision boundary", xlabel="feature 1", ylabel="feature 2", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_lr_finder(learning_rates, losses, suggested: float, path: Path | str | None = None) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.semilogx(learning_rates, losses, color=TRAIN_COLOR, label="training loss")
+    ax.axvline(suggested, color=GOOD_COLOR, linestyle="--", label=f"suggested {suggested:.2g}")
+    finite = np.asarray(losses)[np.isfinite(losses)]
+    if finite.size:
+        ax.set_ylim(finite.min() * 0.95, min(finite.max(), 4 * finite.min()) * 1.05)
+    ax.set(title="Learning rate vs. loss", xlabel="Learning rate (log scale)", ylabel="Loss")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_predicted_vs_actual(y_true, y_pred, path: Path | str | None = None, target: str = "target") -> plt.Figure:
+    """Regression: predicted vs actual (points near the diagonal are good) and residuals."""
+    y_true, y_pred = np.ravel(y_true), np.ravel(y_pred)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
+    low, high = float(min(y_true.min(), y_pred.min())), float(max(y_true.max(), y_pred.max()))
+    left.scatter(y_true, y_pred, s=12, alpha=0.6, color=TRAIN_COLOR)
+    left.plot([low, high], [low, high], color="gray", linestyle="--", label="perfect prediction")
+    left.set(title="Predicted vs actual (test split)", xlabel=f"actual {target}", ylabel=f"predicted {target}")
+    left.legend()
+    residuals = y_pred - y_true
+    right.scatter(y_pred, residuals, s=12, alpha=0.6, color=VAL_COLOR)
+    right.axhline(0, color="gray", linestyle="--")
+    right.set(title="Residuals (predicted - actual)", xlabel=f"predicted {target}", ylabel="residual")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_roc_curve(y_true, positive_probability, path: Path | str | None = None, positive_name: str = "positive") -> plt.Figure:
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    fpr, tpr, _ = roc_curve(y_true, positive_probability)
+    auc = roc_auc_score(y_true, positive_probability)
+    fig, ax = plt.subplots(figsize=(5, 4.6))
+    ax.plot(fpr, tpr, color=TRAIN_COLOR, label=f"model (AUC {auc:.3f})")
+    ax.plot([0, 1], [0, 1], color="gray", linestyle="--", label="chance")
+    ax.set(title=f"ROC curve (positive class: {positive_name})", xlabel="False positive rate", ylabel="True positive rate")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def predict_2d(predict: Callable, columns: list[str]) -> Callable:
+    """Adapt a dict-input predict function to the (n, 2) array `plot_decision_boundary` passes."""
+
+    def grid_predict(grid: np.ndarray):
+        return predict({columns[0]: grid[:, :1].astype("float32"), columns[1]: grid[:, 1:].astype("float32")})
+
+    return grid_predict

@@ -1,0 +1,70 @@
+"""`tfjourney predict` and `tfjourney evaluate`: route to the right pipeline by the run's blueprint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from tfjourney.errors import DataError
+from tfjourney.runs import load_run
+
+IMAGE_BLUEPRINTS = ("cnn", "transfer")
+
+
+@dataclass
+class Predictions:
+    table: pd.DataFrame
+
+    def to_text(self) -> str:
+        with pd.option_context("display.max_rows", 200, "display.width", 200, "display.float_format", "{:.4g}".format):
+            return self.table.to_string(index=False)
+
+
+def predict(
+    inputs: list[str],
+    output: Path | None = None,
+    top_k: int | None = None,
+    imagenet: bool = False,
+    backbone: str | None = None,
+) -> Predictions:
+    """`inputs` is [RUN_DIR, INPUT.csv] or [RUN_DIR, IMAGE...], or [IMAGE...] with `imagenet=True`."""
+    if imagenet:
+        from tfjourney.pipelines.transfer import predict_imagenet
+
+        if not inputs:
+            raise DataError("no images given; pass one or more image paths after --imagenet.")
+        return Predictions(_write(predict_imagenet(inputs, backbone=backbone, top_k=top_k or 5), output))
+    if len(inputs) < 2:
+        raise DataError("predict needs a run folder and an input: `tfjourney predict RUN_DIR INPUT.csv` or `tfjourney predict RUN_DIR IMAGE...`.")
+    run = load_run(inputs[0])
+    if run.blueprint in IMAGE_BLUEPRINTS:
+        from tfjourney.pipelines.images import predict_images
+
+        return Predictions(_write(predict_images(run, inputs[1:], top_k=top_k or 1), output))
+    from tfjourney.pipelines.tabular import predict_tabular
+
+    if len(inputs) > 2:
+        raise DataError(f"a {run.blueprint} run predicts from one CSV file; pass `tfjourney predict RUN_DIR INPUT.csv`.")
+    return Predictions(predict_tabular(run.path, inputs[1], output))
+
+
+def _write(table: pd.DataFrame, output: Path | None) -> pd.DataFrame:
+    if output is not None:
+        output = Path(output)
+        if output.exists():
+            raise DataError(f"{output} already exists; choose another --output or remove it first.")
+        table.to_csv(output, index=False)
+    return table
+
+
+def evaluate(run_dir: Path | str, data: str | Path) -> dict:
+    run = load_run(run_dir)
+    if run.blueprint in IMAGE_BLUEPRINTS:
+        from tfjourney.pipelines.images import evaluate_images
+
+        return evaluate_images(run, data)
+    from tfjourney.pipelines.tabular import evaluate_tabular
+
+    return evaluate_tabular(run.path, data)

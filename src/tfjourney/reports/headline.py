@@ -1,0 +1,38 @@
+"""The one sentence every report opens with: the headline metric against its baselines."""
+
+from __future__ import annotations
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _times_better(ours: float, theirs: float) -> str:
+    if ours <= 0:
+        return "perfect"
+    ratio = theirs / ours
+    return f"{ratio:.1f}× better than" if ratio >= 1 else f"{1 / ratio:.1f}× worse than"
+
+
+def headline(blueprint: str, metrics: dict, record: dict | None = None) -> str:
+    """E.g. "MAE 1,742 — 5.5× better than predicting the mean, 2.4× better than linear regression"."""
+    if "mae" in metrics:
+        parts = [f"MAE {_number(metrics['mae'])}"]
+        comparisons = []
+        if "baseline_mae" in metrics:
+            comparisons.append(f"{_times_better(metrics['mae'], metrics['baseline_mae'])} predicting the mean ({_number(metrics['baseline_mae'])})")
+        if "linear_mae" in metrics:
+            comparisons.append(f"{_times_better(metrics['mae'], metrics['linear_mae'])} linear regression ({_number(metrics['linear_mae'])})")
+        return " — ".join([parts[0], ", ".join(comparisons)]) if comparisons else parts[0]
+    accuracy = metrics.get("accuracy")
+    if accuracy is None:
+        return f"{blueprint} run"
+    text = f"Accuracy {accuracy:.1%}"
+    comparisons = []
+    if "baseline_accuracy" in metrics:
+        comparisons.append(f"vs {metrics['baseline_accuracy']:.1%} for always predicting the most common class")
+    if "linear_accuracy" in metrics:
+        comparisons.append(f"{metrics['linear_accuracy']:.1%} for logistic regression")
+    if "phase1_accuracy" in metrics and "fine_tune_accuracy" in metrics:
+        comparisons.append(f"{metrics['phase1_accuracy']:.1%} after feature extraction alone")
+    return f"{text} — {', '.join(comparisons)}" if comparisons else text

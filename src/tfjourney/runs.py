@@ -1,0 +1,158 @@
+"""The run folder: the one output format every command reads and writes.
+
+A run is written to a hidden temporary sibling and renamed into place only when it
+is complete, so an interrupted or failed run never leaves a folder that looks
+finished; an existing folder is replaced only with `overwrite=True`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from tfjourney.errors import RunFolderError
+
+RUN_FILE = "run.json"
+METRICS_FILE = "metrics.json"
+MODEL_FILE = "model.keras"
+REQUIRED_FILES = (RUN_FILE, METRICS_FILE)
+_PACKAGES = ("tfjourney", "tensorflow-cpu", "tensorflow", "keras", "numpy", "pandas", "scikit-learn")
+
+
+def default_run_dir(blueprint: str, root: Path | str = "runs") -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate = Path(root) / f"{blueprint}-{stamp}"
+    suffix = 1
+    while candidate.exists():
+        suffix += 1
+        candidate = Path(root) / f"{blueprint}-{stamp}-{suffix}"
+    return candidate
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def check_can_write(run_dir: Path, overwrite: bool) -> None:
+    """Fail before any training if the destination holds something we must not replace."""
+    if run_dir.exists() and not overwrite:
+        raise RunFolderError(f"{run_dir} already exists; pass --overwrite to replace it, or choose another --out.")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunFolderError(f"{run_dir} exists and is not a folder; choose another --out.")
+
+
+class RunWriter:
+    """Context manager: `with RunWriter(dir) as staging:` write into `staging`, renamed on success."""
+
+    def __init__(self, run_dir: Path | str, overwrite: bool = False):
+        self.run_dir = Path(run_dir)
+        self.overwrite = overwrite
+        check_can_write(self.run_dir, overwrite)
+        self.staging: Path | None = None
+
+    def __enter__(self) -> Path:
+        self.run_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.run_dir.name}.partial-", dir=self.run_dir.parent))
+        (self.staging / "plots").mkdir()
+        return self.staging
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self.staging is not None
+        if exc_type is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            return
+        check_can_write(self.run_dir, self.overwrite)
+        if self.run_dir.exists():
+            trash = self.run_dir.with_name(f".{self.run_dir.name}.replaced-{os.getpid()}")
+            self.run_dir.rename(trash)
+            self.staging.rename(self.run_dir)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            self.staging.rename(self.run_dir)
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(value: Any):
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, (Path, tuple, set)):
+        return str(value) if isinstance(value, Path) else list(value)
+    raise TypeError(f"cannot store {type(value).__name__} in JSON")
+
+
+def new_run_record(blueprint: str, config: dict, seed: int, data: dict, command: list[str] | None) -> dict:
+    return {
+        "blueprint": blueprint,
+        "command": command if command is not None else [Path(sys.argv[0]).name, *sys.argv[1:]],
+        "created": _dt.datetime.now().isoformat(timespec="seconds"),
+        "seed": seed,
+        "config": config,
+        "data": data,
+        "versions": package_versions(),
+        "timings": {},
+    }
+
+
+@dataclass
+class Run:
+    """A finished run folder, read back."""
+
+    path: Path
+    record: dict
+    metrics: dict
+
+    @property
+    def blueprint(self) -> str:
+        return self.record["blueprint"]
+
+    @property
+    def model_path(self) -> Path:
+        return self.path / MODEL_FILE
+
+    def load_model(self):
+        import keras
+
+        import tfjourney.models  # noqa: F401  (registers tfjourney's layers)
+
+        if not self.model_path.is_file():
+            raise RunFolderError(f"{self.model_path} is missing; re-run training to recreate the model.")
+        return keras.saving.load_model(self.model_path)
+
+
+def load_run(path: Path | str, expect: tuple[str, ...] | None = None) -> Run:
+    """Read a run folder; `expect` names the blueprints the caller can handle."""
+    path = Path(path)
+    if not path.is_dir():
+        raise RunFolderError(f"run folder {path} does not exist; pass the folder a `tfjourney train ...` command wrote.")
+    missing = [name for name in REQUIRED_FILES if not (path / name).is_file()]
+    if missing:
+        raise RunFolderError(f"{path} is not a tfjourney run folder (missing {', '.join(missing)}); pass a folder written by `tfjourney train`.")
+    try:
+        record = json.loads((path / RUN_FILE).read_text())
+        metrics = json.loads((path / METRICS_FILE).read_text())
+    except json.JSONDecodeError as exc:
+        raise RunFolderError(f"{path} has a damaged JSON file ({exc}); re-run training to recreate it.") from None
+    run = Run(path, record, metrics)
+    if expect and run.blueprint not in expect:
+        raise RunFolderError(f"{path} is a {run.blueprint} run; this command needs a {' or '.join(expect)} run.")
+    return run

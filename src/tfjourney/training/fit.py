@@ -1,0 +1,86 @@
+"""Compile and fit with the callbacks a practitioner would choose.
+
+EarlyStopping restores the best weights, CSVLogger writes `history.csv` as training
+goes, TensorBoard is optional. `set_seed` makes a run repeatable on one machine.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and the backend in one call (`keras.utils.set_random_seed`)."""
+    keras.utils.set_random_seed(int(seed))
+
+
+def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9)
+    return keras.optimizers.Adam(learning_rate=learning_rate)
+
+
+def make_loss(name: str):
+    return {"mae": "mae", "mse": "mse", "huber": keras.losses.Huber()}.get(name, name)
+
+
+def default_callbacks(
+    history_csv: Path | None,
+    patience: int,
+    monitor: str = "val_loss",
+    tensorboard_dir: Path | None = None,
+) -> list[keras.callbacks.Callback]:
+    callbacks: list[keras.callbacks.Callback] = [
+        keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True),
+        keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=max(patience // 3, 1), min_lr=1e-6),
+    ]
+    if history_csv is not None:
+        callbacks.append(keras.callbacks.CSVLogger(str(history_csv)))
+    if tensorboard_dir is not None:
+        callbacks.append(create_tensorboard_callback(tensorboard_dir.parent, tensorboard_dir.name))
+    return callbacks
+
+
+def create_tensorboard_callback(dir_name: str | Path, experiment_name: str) -> keras.callbacks.TensorBoard:
+    """The course helper: a TensorBoard callback logging to `dir_name/experiment_name`."""
+    log_dir = Path(dir_name) / experiment_name
+    print(f"Saving TensorBoard log files to: {log_dir}")
+    return keras.callbacks.TensorBoard(log_dir=str(log_dir))
+
+
+@dataclass
+class FitResult:
+    history: dict[str, list[float]]
+    seconds: float
+    epochs_run: int
+    best_epoch: int
+    extra: dict = field(default_factory=dict)
+
+
+def fit(
+    model: keras.Model,
+    train_data,
+    validation_data,
+    epochs: int,
+    callbacks: list[keras.callbacks.Callback],
+    initial_epoch: int = 0,
+    verbose: int = 0,
+) -> FitResult:
+    start = time.perf_counter()
+    history = model.fit(
+        train_data,
+        validation_data=validation_data,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    seconds = time.perf_counter() - start
+    values = {k: [float(v) for v in vs] for k, vs in history.history.items()}
+    monitor = values.get("val_loss") or values.get("loss") or [0.0]
+    return FitResult(values, seconds, len(monitor), initial_epoch + int(np.argmin(monitor)) + 1)
