@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     med_limit = max(median[name] for name in limits)
 
     print(f"data: {data_dir} | {n} train images | {args.size}x{args.size} | batch {args.batch} | "
-          f"{os.cpu_count()} CPUs | TF {tf.__version__} | best of {args.repeats}")
+          f"{os.cpu_count()} CPUs | TF {tf.__version__} | {args.repeats} interleaved rounds")
     print(f"tfjourney scan (header + tail check, once per load): {min(scans):.3f} s")
     print(f"{'':45s} {'best':>8s} {'median':>8s}  (img/s)")
     for name in limits:

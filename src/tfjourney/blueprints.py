@@ -97,9 +97,9 @@ class Blueprint:
         body = [(r["hyperparameter"], r["typical"], r["used"]) for r in self.table_rows(config)]
         widths = [max(len(line[i]) for line in [header, *body]) for i in range(3)]
         lines = [f"{self.title}", f"{self.summary}", ""]
-        lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+        lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
         lines.append("  ".join("-" * w for w in widths))
-        lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in body]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in body]
         return "\n".join(lines)
 
 

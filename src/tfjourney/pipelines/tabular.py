@@ -42,6 +42,7 @@ from tfjourney.models.tabular import (
     model_inputs,
     plan_columns,
 )
+from tfjourney.models.summary import model_record
 from tfjourney.reports import write_report
 from tfjourney.runs import (
     MODEL_FILE,
@@ -208,7 +209,7 @@ def train_tabular(
 
         model.save(staging / MODEL_FILE)
         record["timings"] = timings
-        record["model"] = {"name": model.name, "params": int(model.count_params())}
+        record["model"] = model_record(model)
         write_json(staging / "run.json", record)
         write_json(staging / "metrics.json", metrics)
         write_report(staging)
