@@ -165,7 +165,54 @@ CLASSIFICATION = Blueprint(
     ),
 )
 
-BLUEPRINTS: dict[str, Blueprint] = {bp.name: bp for bp in (REGRESSION, CLASSIFICATION)}
+CNN = Blueprint(
+    name="cnn",
+    title="Convolutional neural network (Tiny VGG)",
+    summary="Classify images from a folder of class subfolders, learning features from scratch.",
+    rows=(
+        Row("Input image(s)", "Target images: [batch_size, height, width, colour_channels]", 224, "image_size"),
+        Row("Input layer", "Takes in target images and preprocesses them (rescale 0-255 to 0-1)", "Rescaling(1/255)"),
+        Row("Convolution blocks", "Conv2D layers that extract features; Tiny VGG: (Conv2D -> Conv2D -> MaxPool) x 2", 2, "conv_blocks"),
+        Row("Filters", "How many feature extractors per conv layer: 10, 32, 64, 128", 10, "filters"),
+        Row("Kernel size", "Shape of each filter: 3, 5, 7 (lower learns smaller features)", 3, "kernel_size", (3, 5, 7)),
+        Row("Padding", "'same' pads so output keeps its size, 'valid' does not pad", "valid", "padding", ("valid", "same")),
+        Row("Strides", "Pixels a filter moves per step: 1 (default), 2", 1, "strides", (1, 2)),
+        Row("Hidden activation", "Adds non-linearity to learned features: usually ReLU", "relu", "activation", ACTIVATIONS),
+        Row("Pooling layer", "Reduces the dimensionality of learned features: Max or Average", "max", "pool", ("max", "avg")),
+        Row("Fully connected layer", "Further refines learned features: Dense", "Flatten -> Dense"),
+        Row("Output layer", "Binary: 1 unit, sigmoid; multiclass: 1 per class, softmax", "auto"),
+        Row("Data augmentation", "Random flips, rotations, zooms (training only)", False, "augment", (False, True), source="tfjourney"),
+        Row("Learning rate", "0.001 (Adam's default)", 0.001, "learning_rate", source="tfjourney"),
+        Row("Epochs (max; early stopping decides)", "5-20", 20, "epochs", source="tfjourney"),
+        Row("Batch size", "32", 32, "batch_size", source="tfjourney"),
+        Row("Validation split (from training images)", "-", 0.2, "validation_split", source="tfjourney"),
+        Row("Test split (single-folder layout only)", "-", 0.2, "test_split", source="tfjourney"),
+        Row("Early stopping patience (epochs)", "-", 6, "patience", source="tfjourney"),
+    ),
+)
+
+TRANSFER = Blueprint(
+    name="transfer",
+    title="Transfer learning (feature extraction, then fine-tuning)",
+    summary="Reuse an ImageNet-pretrained backbone: train a new head on frozen features, then optionally unfreeze the top layers.",
+    rows=(
+        Row("Backbone", "A model pretrained on ImageNet: EfficientNet, ResNet, MobileNet", "efficientnet_lite0", "backbone"),
+        Row("Input image(s)", "The size the backbone was trained on", 224, "image_size"),
+        Row("Frozen layers (phase 1)", "All backbone layers (feature extraction)", "all"),
+        Row("Head", "GlobalAveragePooling2D -> Dense (sigmoid for 2 classes, softmax otherwise)", "GlobalAveragePooling2D -> Dense"),
+        Row("Phase-1 learning rate", "0.001 (Adam's default)", 0.001, "learning_rate"),
+        Row("Phase-1 epochs", "5", 5, "epochs"),
+        Row("Unfrozen top layers (phase 2, fine-tuning)", "Top 10-20 layers; BatchNormalization stays frozen", 0, "fine_tune_layers"),
+        Row("Phase-2 learning rate factor", "Lower the learning rate 10x for fine-tuning", 0.1, "fine_tune_lr_factor"),
+        Row("Phase-2 epochs", "5 more, continuing from where phase 1 stopped", 5, "fine_tune_epochs"),
+        Row("Data augmentation", "Random flips, rotations, zooms in front of the frozen backbone", False, "augment", (False, True), source="tfjourney"),
+        Row("Batch size", "32", 32, "batch_size", source="tfjourney"),
+        Row("Validation split (from training images)", "-", 0.2, "validation_split", source="tfjourney"),
+        Row("Test split (single-folder layout only)", "-", 0.2, "test_split", source="tfjourney"),
+    ),
+)
+
+BLUEPRINTS: dict[str, Blueprint] = {bp.name: bp for bp in (REGRESSION, CLASSIFICATION, CNN, TRANSFER)}
 
 
 def get_blueprint(name: str) -> Blueprint:

@@ -199,3 +199,37 @@ def predict_2d(predict: Callable, columns: list[str]) -> Callable:
         return predict({columns[0]: grid[:, :1].astype("float32"), columns[1]: grid[:, 1:].astype("float32")})
 
     return grid_predict
+
+
+def plot_prediction_grid(
+    images: list[np.ndarray], true_names: list[str], predicted_names: list[str], confidences: list[float],
+    path: Path | str | None = None, columns: int = 5,
+) -> plt.Figure:
+    """Test images with predicted / true label; wrong ones titled in red (the course's pred_and_plot, as a grid)."""
+    rows = max(1, int(np.ceil(len(images) / columns)))
+    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.9 * rows), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, image, true, predicted, confidence in zip(axes.ravel(), images, true_names, predicted_names, confidences):
+        ax.imshow(np.clip(np.asarray(image), 0, 255).astype("uint8"))
+        wrong = true != predicted
+        ax.set_title(f"pred: {predicted} ({confidence:.0%})\ntrue: {true}", fontsize=9, color=BAD_COLOR if wrong else GOOD_COLOR)
+    fig.suptitle("Test predictions (most confident mistakes first)", fontsize=12)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_augmentation(originals: np.ndarray, augmented: list[np.ndarray], path: Path | str | None = None) -> plt.Figure:
+    """Each row: an original training image, then random augmentations of it."""
+    rows, columns = len(originals), 1 + len(augmented)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.2 * rows), squeeze=False)
+    for r in range(rows):
+        for c in range(columns):
+            image = originals[r] if c == 0 else augmented[c - 1][r]
+            axes[r, c].imshow(np.clip(np.asarray(image), 0, 255).astype("uint8"))
+            axes[r, c].axis("off")
+            if r == 0:
+                axes[r, c].set_title("original" if c == 0 else f"augmented {c}", fontsize=9)
+    fig.suptitle("Data augmentation (applied only while training)", fontsize=12)
+    fig.tight_layout()
+    return _save(fig, path)

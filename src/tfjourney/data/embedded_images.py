@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from tfjourney.data.download import cache_root
 from tfjourney.errors import DataError
 
-__all__ = ["EMBEDDED_IMAGE_DATASETS", "materialize_image_dataset"]
+__all__ = ["EMBEDDED_IMAGE_DATASETS", "EMBEDDED_IMAGE_SIZES", "materialize_image_dataset"]
 
 EMBEDDED_IMAGE_DATASETS: dict[str, str] = {
     "digits": (
@@ -38,6 +38,7 @@ EMBEDDED_IMAGE_DATASETS: dict[str, str] = {
 _DIGITS_SIZE = 32
 _SHAPES_SIZE = 64
 _SHAPES_CLASSES = ("circle", "square", "triangle")
+EMBEDDED_IMAGE_SIZES: dict[str, int] = {"digits": _DIGITS_SIZE, "shapes": _SHAPES_SIZE}
 _SHAPES_PER_CLASS = {"train": 100, "test": 30}
 _SHAPES_SEED = 1234
 

@@ -524,8 +524,12 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def read_image(path: str | os.PathLike, image_size: int | tuple[int, int] = 224) -> np.ndarray:
-    """One image file -> float32 ``[H, W, 3]`` in 0..255, upright, resized like the pipeline does."""
+def read_image(path: str | os.PathLike, image_size: int | tuple[int, int] = 224, center_crop: bool = False) -> np.ndarray:
+    """One image file -> float32 ``[H, W, 3]`` in 0..255, upright, resized like the pipeline does.
+
+    ``center_crop`` first cuts the largest centred square, as ImageNet evaluation does, so a tall
+    phone photo is not squashed.
+    """
     size = _image_size(image_size)
     path = Path(path)
     if not path.is_file():
@@ -539,6 +543,11 @@ def read_image(path: str | os.PathLike, image_size: int | tuple[int, int] = 224)
             f"{path} is not a readable image ({_reason(exc)}). Pass a JPEG, PNG, BMP, GIF or WebP file."
         ) from exc
     arr = np.asarray(rgb, dtype=np.uint8)
+    if center_crop:
+        height, width = arr.shape[:2]
+        side = min(height, width)
+        top, left = (height - side) // 2, (width - side) // 2
+        arr = arr[top : top + side, left : left + side]
     return tf.image.resize(arr, size).numpy().astype(np.float32)
 
 

@@ -77,8 +77,29 @@ def _layer_name(column: str) -> str:
     return re.sub(r"[^0-9A-Za-z_]+", "_", column).strip("_") or "column"
 
 
-def _encode_column(plan: ColumnPlan, raw: keras.KerasTensor):
-    safe = _layer_name(plan.name)
+def _unique_layer_names(plans: list[ColumnPlan]) -> list[str]:
+    """Layer-safe names, made unique: columns "a b" and "a_b" must not both become "a_b"."""
+    names, seen = [], set()
+    for plan in plans:
+        base = name = _layer_name(plan.name)
+        suffix = 1
+        while name in seen:
+            suffix += 1
+            name = f"{base}_{suffix}"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _input_name(column: str, safe: str) -> str:
+    """The raw column name (so the input dict's keys match the Input names) unless Keras forbids it."""
+    reserved = column in ("features", "output", "to_target_units") or re.fullmatch(r"hidden_\d+", column)
+    if reserved:
+        return f"{safe}_input"
+    return column if column and "/" not in column else safe
+
+
+def _encode_column(plan: ColumnPlan, raw: keras.KerasTensor, safe: str):
     if plan.kind == "numeric":
         filled = FillMissing(plan.mean, name=f"{safe}_fill")(raw)
         return keras.layers.Normalization(mean=plan.mean, variance=plan.std**2, name=f"{safe}_norm")(filled)
@@ -89,11 +110,12 @@ def _encode_column(plan: ColumnPlan, raw: keras.KerasTensor):
 
 
 def build_preprocessing(plans: list[ColumnPlan]) -> tuple[dict[str, keras.KerasTensor], keras.KerasTensor]:
+    safe_names = _unique_layer_names(plans)
     inputs = {
-        plan.name: keras.Input(shape=(1,), name=_layer_name(plan.name), dtype="float32" if plan.kind == "numeric" else "string")
-        for plan in plans
+        plan.name: keras.Input(shape=(1,), name=_input_name(plan.name, safe), dtype="float32" if plan.kind == "numeric" else "string")
+        for plan, safe in zip(plans, safe_names)
     }
-    encoded = [_encode_column(plan, inputs[plan.name]) for plan in plans]
+    encoded = [_encode_column(plan, inputs[plan.name], safe) for plan, safe in zip(plans, safe_names)]
     features = encoded[0] if len(encoded) == 1 else keras.layers.Concatenate(name="features")(encoded)
     return inputs, features
 

@@ -1,0 +1,106 @@
+"""The CNN blueprint on a folder of images: load -> build -> train -> evaluate -> write run.
+
+Example:
+    >>> from tfjourney.pipelines.cnn import train_cnn
+    >>> run = train_cnn("digits", epochs=10, out="runs/digits")
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import keras
+
+from tfjourney import plots
+from tfjourney.blueprints import get_blueprint
+from tfjourney.data.images import MAX_IMAGE_SIZE, load_image_folder
+from tfjourney.errors import ConfigError
+from tfjourney.models.cnn import build_cnn, check_cnn_shapes
+from tfjourney.models.summary import model_record
+from tfjourney.pipelines.images import (
+    data_record,
+    evaluate_on_test,
+    plot_augmentation_examples,
+    resolve_image_source,
+    write_classes,
+)
+from tfjourney.reports import write_report
+from tfjourney.runs import MODEL_FILE, Run, RunWriter, check_can_write, default_run_dir, load_run, new_run_record, write_json
+from tfjourney.training.fit import default_callbacks, fit, set_seed
+
+
+def validate_image_config(config: dict) -> dict:
+    """Ranges argparse cannot check, shared by the CNN and transfer blueprints."""
+    if not 0 < config["image_size"] <= MAX_IMAGE_SIZE:
+        raise ConfigError(f"--image-size {config['image_size']} must be between 1 and {MAX_IMAGE_SIZE} pixels; 224 is typical.")
+    for key in ("epochs", "batch_size"):
+        if config[key] < 1:
+            raise ConfigError(f"--{key.replace('_', '-')} {config[key]} must be at least 1.")
+    if not config["learning_rate"] > 0:
+        raise ConfigError(f"--lr {config['learning_rate']} must be a positive number such as 0.001.")
+    return config
+
+
+def _validate_cnn_config(config: dict) -> dict:
+    validate_image_config(config)
+    if not 1 <= config["filters"] <= 512:
+        raise ConfigError(f"--filters {config['filters']} must be between 1 and 512; the course uses 10, 32, 64 or 128.")
+    if not 1 <= config["conv_blocks"] <= 6:
+        raise ConfigError(f"--conv-blocks {config['conv_blocks']} must be between 1 and 6; Tiny VGG uses 2.")
+    check_cnn_shapes(config)
+    return config
+
+
+def compile_classifier(model: keras.Model, n_classes: int, learning_rate: float) -> None:
+    loss = "binary_crossentropy" if n_classes == 2 else "sparse_categorical_crossentropy"
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=["accuracy"])
+
+
+def train_cnn(
+    data: str | Path,
+    *,
+    out: str | Path | None = None,
+    overwrite: bool = False,
+    seed: int = 42,
+    strict: bool = False,
+    tensorboard: bool = False,
+    command: list[str] | None = None,
+    verbose: int = 0,
+    **hyperparameters,
+) -> Run:
+    """Train the CNN blueprint on an image folder (or `digits` / `shapes`) and write a run folder."""
+    folder, source, native_size = resolve_image_source(data)
+    if hyperparameters.get("image_size") is None and native_size is not None:
+        hyperparameters["image_size"] = native_size
+    config = _validate_cnn_config(get_blueprint("cnn").resolve(**hyperparameters))
+    run_dir = Path(out) if out else default_run_dir("cnn")
+    check_can_write(run_dir, overwrite)
+    image_data = load_image_folder(
+        folder, config["image_size"], config["batch_size"], seed, config["validation_split"], config["test_split"], strict
+    )
+    n_classes = len(image_data.class_names)
+    set_seed(seed)
+    model = build_cnn(config, n_classes, seed=seed)
+    compile_classifier(model, n_classes, config["learning_rate"])
+    record = new_run_record("cnn", config, seed, data_record(image_data, source, folder), command)
+
+    with RunWriter(run_dir, overwrite) as staging:
+        callbacks = default_callbacks(
+            staging / "history.csv", config["patience"], tensorboard_dir=(staging / "logs" / "fit") if tensorboard else None
+        )
+        result = fit(model, image_data.train, image_data.val, config["epochs"], callbacks, verbose=verbose)
+        started = time.perf_counter()
+        metrics = evaluate_on_test(model, image_data, staging)
+        record["timings"] = {"train_seconds": result.seconds, "evaluate_seconds": time.perf_counter() - started}
+        record["training"] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch}
+        plots.plot_loss_curves(result.history, staging / "plots" / "loss.png", title=f"Tiny VGG on {Path(source).name}")
+        if config["augment"]:
+            plot_augmentation_examples(model, image_data, staging / "plots" / "augmentation.png")
+        model.save(staging / MODEL_FILE)
+        record["model"] = model_record(model)
+        write_classes(staging, image_data.class_names)
+        write_json(staging / "run.json", record)
+        write_json(staging / "metrics.json", metrics)
+        write_report(staging)
+    return load_run(run_dir)

@@ -1,0 +1,159 @@
+"""What the CNN and transfer pipelines share: image sources, evaluation, outputs, prediction."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+from tfjourney import plots
+from tfjourney.data.embedded_images import EMBEDDED_IMAGE_DATASETS, EMBEDDED_IMAGE_SIZES, materialize_image_dataset
+from tfjourney.data.images import ImageData, load_image_folder, read_image
+from tfjourney.errors import DataError, RunFolderError
+from tfjourney.metrics import class_probabilities, classification_metrics
+from tfjourney.runs import Run
+
+IMAGE_BLUEPRINTS = ("cnn", "transfer")
+GRID_SIZE = 20
+
+
+def resolve_image_source(data: str | Path) -> tuple[Path, str, int | None]:
+    """A folder path, or an embedded image dataset name -> (folder, description, native image size)."""
+    name = str(data)
+    if name in EMBEDDED_IMAGE_DATASETS and not Path(name).exists():
+        return materialize_image_dataset(name), f"embedded:{name}", EMBEDDED_IMAGE_SIZES[name]
+    return Path(data), str(data), None
+
+
+def labels_of(image_data: ImageData, split: str) -> np.ndarray:
+    return np.array([label for _, label in image_data.files[split]], dtype="int64")
+
+
+def majority_baseline(image_data: ImageData) -> np.ndarray:
+    """Always predict the most common training class: the number a classifier must beat."""
+    train_labels = labels_of(image_data, "train")
+    majority = np.bincount(train_labels, minlength=len(image_data.class_names)).argmax()
+    return np.full(len(image_data.files["test"]), majority)
+
+
+def data_record(image_data: ImageData, source: str, fingerprint_root: Path) -> dict:
+    return {
+        "source": source,
+        "folder": str(fingerprint_root),
+        "class_names": image_data.class_names,
+        "image_size": list(image_data.image_size),
+        "counts": image_data.counts(),
+        "skipped": [str(p) for p in image_data.skipped],
+        "fingerprint": _folder_fingerprint(image_data),
+    }
+
+
+def _folder_fingerprint(image_data: ImageData) -> str:
+    """Names and sizes of every file used: cheap, and changes when the data does."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for split in sorted(image_data.files):
+        for path, label in sorted(image_data.files[split]):
+            digest.update(f"{split}/{label}/{Path(path).name}/{Path(path).stat().st_size}\n".encode())
+    return "sha256:" + digest.hexdigest()
+
+
+def evaluate_on_test(model: keras.Model, image_data: ImageData, staging: Path) -> dict:
+    """Metrics beside the majority baseline, plus the confusion matrix and the prediction grid."""
+    probabilities = class_probabilities(model.predict(image_data.test, verbose=0))
+    y_true = labels_of(image_data, "test")
+    metrics = classification_metrics(y_true, probabilities, image_data.class_names, majority_baseline(image_data))
+    y_pred = probabilities.argmax(axis=1)
+    plots.make_confusion_matrix(y_true, y_pred, image_data.class_names, path=staging / "plots" / "confusion_matrix.png")
+    _plot_predictions(image_data, y_true, probabilities, staging / "plots" / "predictions.png")
+    _write_test_predictions(image_data, y_true, probabilities, staging / "test_predictions.csv")
+    return metrics
+
+
+def _grid_order(y_true: np.ndarray, probabilities: np.ndarray) -> list[int]:
+    """Most confident mistakes first, then the correct predictions, most confident first."""
+    y_pred, confidence = probabilities.argmax(axis=1), probabilities.max(axis=1)
+    wrong = [i for i in np.argsort(-confidence) if y_pred[i] != y_true[i]]
+    right = [i for i in np.argsort(-confidence) if y_pred[i] == y_true[i]]
+    return (wrong[: GRID_SIZE // 2] + right)[:GRID_SIZE] if right else wrong[:GRID_SIZE]
+
+
+def _plot_predictions(image_data: ImageData, y_true, probabilities, path: Path) -> None:
+    names = image_data.class_names
+    order = _grid_order(y_true, probabilities)
+    files = image_data.files["test"]
+    images = [read_image(files[i][0], 160) for i in order]
+    plots.plot_prediction_grid(
+        images,
+        [names[y_true[i]] for i in order],
+        [names[probabilities[i].argmax()] for i in order],
+        [float(probabilities[i].max()) for i in order],
+        path,
+    )
+
+
+def _write_test_predictions(image_data: ImageData, y_true, probabilities, path: Path) -> None:
+    names = image_data.class_names
+    table = pd.DataFrame(
+        {
+            "path": [str(p) for p, _ in image_data.files["test"]],
+            "true": [names[i] for i in y_true],
+            "predicted": [names[i] for i in probabilities.argmax(axis=1)],
+            "confidence": probabilities.max(axis=1),
+        }
+    )
+    table.to_csv(path, index=False)
+
+
+def plot_augmentation_examples(model: keras.Model, image_data: ImageData, path: Path, n: int = 3, variants: int = 4) -> None:
+    augmentation = model.get_layer("augmentation")
+    originals = np.stack([read_image(p, image_data.image_size) for p, _ in image_data.files["train"][:n]])
+    augmented = [keras.ops.convert_to_numpy(augmentation(originals, training=True)) for _ in range(variants)]
+    plots.plot_augmentation(originals, augmented, path)
+
+
+def write_classes(staging: Path, class_names: list[str]) -> None:
+    (staging / "classes.json").write_text(json.dumps(class_names, indent=2) + "\n")
+
+
+def load_images(paths: list[str | Path], image_size: int | tuple[int, int]) -> np.ndarray:
+    for path in paths:
+        if not Path(path).exists():
+            raise DataError(f"image not found: {path}; check the path.")
+    return np.stack([read_image(p, image_size) for p in paths])
+
+
+def _image_size_of(run: Run) -> list[int]:
+    return run.record["data"]["image_size"]
+
+
+def predict_images(run: Run, paths: list[str | Path], top_k: int = 1) -> pd.DataFrame:
+    """Class and probability per image (top-k rows per image when `top_k` > 1)."""
+    if run.blueprint not in IMAGE_BLUEPRINTS:
+        raise RunFolderError(f"{run.path} is a {run.blueprint} run; image prediction needs a cnn or transfer run.")
+    class_names = run.record["data"]["class_names"]
+    if top_k < 1:
+        raise DataError(f"--top-k {top_k} must be at least 1.")
+    images = load_images(paths, tuple(_image_size_of(run)))
+    probabilities = class_probabilities(run.load_model().predict(images, verbose=0))
+    rows = []
+    for path, probs in zip(paths, probabilities):
+        for rank, index in enumerate(np.argsort(-probs)[: min(top_k, len(class_names))], start=1):
+            rows.append({"image": str(path), "rank": rank, "class": class_names[index], "probability": float(probs[index])})
+    table = pd.DataFrame(rows)
+    return table if top_k > 1 else table.drop(columns="rank")
+
+
+def evaluate_images(run: Run, data: str | Path) -> dict:
+    """The run's model on another image folder with the same classes (all of it counts as test)."""
+    folder, _, _ = resolve_image_source(data)
+    class_names = run.record["data"]["class_names"]
+    image_data = load_image_folder(folder, tuple(_image_size_of(run)), validation_split=0.2)
+    if image_data.class_names != class_names:
+        raise DataError(f"{data} has classes {', '.join(image_data.class_names)}; the model knows {', '.join(class_names)}.")
+    probabilities = run.load_model().predict(image_data.test, verbose=0)
+    return classification_metrics(labels_of(image_data, "test"), probabilities, class_names)
