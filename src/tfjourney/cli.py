@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import warnings
@@ -291,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     warnings.showwarning = _show_warning
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not for users
     try:
         args.handler(args)
     except TfjourneyError as exc:

@@ -1,0 +1,144 @@
+"""report.html: self-contained, opens with the headline, survives missing pieces."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tfjourney.errors import RunFolderError
+from tfjourney.reports import write_report
+from tfjourney.reports.headline import headline
+from tfjourney.reports.report import format_number, format_seconds
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Path]:
+    """One tiny run per task: regression, binary and multiclass classification (3 epochs each)."""
+    from tfjourney.pipelines.tabular import train_tabular
+
+    root = tmp_path_factory.mktemp("report-runs")
+    jobs = {"regression": ("regression", "diabetes"), "binary": ("classification", "circles"), "multiclass": ("classification", "wine")}
+    return {name: train_tabular(kind, data, out=root / name, epochs=3, seed=0).path for name, (kind, data) in jobs.items()}
+
+
+def _html(run_dir: Path) -> str:
+    return write_report(run_dir).read_text(encoding="utf-8")
+
+
+def _assert_self_contained(html: str) -> None:
+    assert "http://" not in html and "https://" not in html and "//cdn" not in html
+    sources = re.findall(r'<img[^>]*\ssrc="([^"]*)"', html)
+    assert sources, "expected embedded figures"
+    assert all(src.startswith("data:image/png;base64,") for src in sources)
+    assert "<link" not in html and "<script" not in html
+
+
+@pytest.mark.parametrize("name", ["regression", "binary", "multiclass"])
+def test_report_opens_with_headline_and_is_self_contained(runs, name):
+    run_dir = runs[name]
+    html = _html(run_dir)
+    record = json.loads((run_dir / "run.json").read_text())
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    _assert_self_contained(html)
+    sentence = headline(record["blueprint"], metrics, record)
+    assert sentence in html
+    assert html.index(sentence) < html.index('id="blueprint"')
+    assert "Missing:" not in html
+    for section in ("blueprint", "model", "data", "curves", "results", "reproduce"):
+        assert f'id="{section}"' in html
+
+
+def test_regression_report_shows_mae_baselines_and_scatter(runs):
+    html = _html(runs["regression"])
+    metrics = json.loads((runs["regression"] / "metrics.json").read_text())
+    assert format_number(metrics["mae"]) in html
+    assert format_number(metrics["baseline_mae"]) in html
+    assert "Predicted vs actual" in html
+
+
+def test_classification_report_shows_accuracy_per_class_and_balance(runs):
+    html = _html(runs["binary"])
+    metrics = json.loads((runs["binary"] / "metrics.json").read_text())
+    assert f"{metrics['accuracy']:.1%}" in html
+    assert "Per class" in html and "Class balance" in html
+    assert "Roc curve" in html and "Decision boundary" in html
+    multi = _html(runs["multiclass"])
+    assert "Confusion matrix" in multi and "Roc curve" not in multi
+    for name in json.loads((runs["multiclass"] / "run.json").read_text())["data"]["class_names"]:
+        assert name in multi
+
+
+def test_blueprint_table_highlights_changed_values(runs):
+    html = _html(runs["regression"])
+    assert 'class="changed"' in html  # epochs=3 differs from the default 300
+    assert "Typical value (course)" in html
+
+
+def test_reproduce_section_quotes_command_and_timings(tmp_path, runs):
+    run_dir = tmp_path / "quoted"
+    shutil.copytree(runs["regression"], run_dir)
+    record = json.loads((run_dir / "run.json").read_text())
+    record["command"] = ["tfjourney", "train", "regression", "my data.csv"]
+    record["timings"] = {"train_seconds": 8.123, "fine_tune_seconds": 75.0}
+    (run_dir / "run.json").write_text(json.dumps(record))
+    html = _html(run_dir)
+    assert "tfjourney train regression &#39;my data.csv&#39;" in html
+    assert "8.1 s" in html and "1 min 15 s" in html
+
+
+def test_missing_model_and_plot_still_render_with_notice(tmp_path, runs):
+    run_dir = tmp_path / "damaged"
+    shutil.copytree(runs["binary"], run_dir)
+    (run_dir / "model.keras").unlink()
+    (run_dir / "plots" / "roc_curve.png").unlink()
+    (run_dir / "history.csv").unlink()
+    html = _html(run_dir)
+    assert "model.keras is missing" in html and "predict and explain will not work" in html
+    assert "plots/roc_curve.png is missing" in html
+    assert "history.csv is missing" in html
+    assert "Confusion matrix" in html
+
+
+def test_unknown_plot_goes_to_other_figures(tmp_path, runs):
+    run_dir = tmp_path / "extra"
+    shutil.copytree(runs["regression"], run_dir)
+    shutil.copy(run_dir / "plots" / "loss.png", run_dir / "plots" / "feature_maps.png")
+    html = _html(run_dir)
+    assert 'id="other"' in html and "Feature maps" in html
+
+
+def test_unknown_blueprint_and_image_keys_render(tmp_path, runs):
+    run_dir = tmp_path / "image-like"
+    shutil.copytree(runs["binary"], run_dir)
+    record = json.loads((run_dir / "run.json").read_text())
+    record["blueprint"] = "not-a-blueprint"
+    record["data"] = {"source": "https://example.org/pizza_steak.zip", "fingerprint": "sha256:abc",
+                      "counts": {"train": {"pizza": 750, "steak": 750}, "test": {"pizza": 250, "steak": 250}},
+                      "class_names": ["pizza", "steak"], "skipped": ["broken.jpg"]}
+    record["timings"] = {"embed_seconds": 3.0, "head_seconds": 2.0, "fine_tune_seconds": 4.0}
+    (run_dir / "run.json").write_text(json.dumps(record))
+    metrics = {"accuracy": 0.9, "phase1_accuracy": 0.85, "fine_tune_accuracy": 0.9}
+    (run_dir / "metrics.json").write_text(json.dumps(metrics))
+    html = _html(run_dir)
+    _assert_self_contained(html)
+    assert "Configuration" in html and "broken.jpg" in html and "pizza" in html
+    assert "plots/predictions.png is missing" in html
+    assert "1,500" in html  # train images
+
+
+def test_not_a_run_folder_names_missing_file(tmp_path):
+    (tmp_path / "run.json").write_text("{}")
+    with pytest.raises(RunFolderError, match="metrics.json"):
+        write_report(tmp_path)
+
+
+def test_formatting():
+    assert format_number(1742.4) == "1,742"
+    assert format_number(39.993) == "40"
+    assert format_number(0.50645) == "0.506"
+    assert format_number(11301) == "11,301"
+    assert format_seconds(8.123) == "8.1 s"
