@@ -25,3 +25,11 @@ __all__ = [
     "DownloadError",
     "WeightsError",
 ]
+
+from tfjourney._tensorflow import import_tensorflow_quietly  # noqa: E402
+
+import_tensorflow_quietly()
+
+# Register tfjourney's custom Keras layers (FillMissing), so a run's model.keras loads
+# with plain `import tfjourney, keras; keras.saving.load_model(...)` in a fresh process.
+from tfjourney.models import layers as _layers  # noqa: E402,F401

@@ -91,6 +91,12 @@ class Blueprint:
             )
         return rows
 
+    def to_markdown(self) -> str:
+        """The table as Markdown, as printed in the README (a test keeps the two in sync)."""
+        lines = [f"**{self.title}** — {self.summary}", "", "| Hyperparameter | Typical value (course) | tfjourney default |", "|---|---|---|"]
+        lines += [f"| {r['hyperparameter']} | {r['typical']} | `{r['used']}` |" for r in self.table_rows()]
+        return "\n".join(lines)
+
     def format_table(self, config: dict[str, Any] | None = None) -> str:
         """A plain-text table for the terminal (`tfjourney blueprint NAME`)."""
         header = ("Hyperparameter", "Typical value (course)", "tfjourney default")

@@ -1,0 +1,51 @@
+"""The course's `helper_functions.py`, in modern Keras 3 form, importable from one place.
+
+Example:
+    >>> from tfjourney.helpers import plot_loss_curves, calculate_results
+    >>> plot_loss_curves(history)                     # a keras History or a dict of lists
+    >>> calculate_results(y_true, y_pred)             # accuracy, precision, recall, f1
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+from tfjourney.data.images import load_and_prep_image, read_image, unzip_data, walk_through_dir
+from tfjourney.metrics import calculate_results, class_probabilities
+from tfjourney.plots import compare_historys, make_confusion_matrix, plot_decision_boundary, plot_loss_curves
+from tfjourney.training.fit import create_tensorboard_callback
+
+__all__ = [
+    "plot_loss_curves",
+    "make_confusion_matrix",
+    "calculate_results",
+    "create_tensorboard_callback",
+    "plot_decision_boundary",
+    "load_and_prep_image",
+    "pred_and_plot",
+    "walk_through_dir",
+    "unzip_data",
+    "compare_historys",
+]
+
+
+def pred_and_plot(
+    model: keras.Model, filename: str | Path, class_names: list[str], img_shape: int | None = None, path: str | Path | None = None
+) -> tuple[str, float]:
+    """Predict one image with a tfjourney model (raw pixels in) and plot it titled with the prediction."""
+    size = img_shape or int(model.input_shape[1])
+    image = read_image(filename, size)
+    probabilities = class_probabilities(model.predict(image[np.newaxis], verbose=0))[0]
+    index = int(probabilities.argmax())
+    fig, ax = plt.subplots(figsize=(4.5, 4.8))
+    ax.imshow(image.astype("uint8"))
+    ax.set_title(f"Prediction: {class_names[index]} ({probabilities[index]:.0%})")
+    ax.axis("off")
+    if path is not None:
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+    return class_names[index], float(probabilities[index])
