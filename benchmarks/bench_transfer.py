@@ -1,0 +1,86 @@
+"""Benchmark: feature extraction on cached embeddings vs end-to-end through the frozen backbone.
+
+Same data (food101_3class), same head initialisation, same epochs, side by side in one run:
+- per-epoch time of the head on cached embeddings (tfjourney's fast path) vs one epoch of
+  the whole model with the frozen EfficientNet-Lite0 in the loop; ratio printed (goal >= 20x);
+- test accuracy after the same number of epochs both ways (goal: within 1 point);
+- the one-off cost of computing the embeddings, and forward-pass images/s of the backbone.
+
+Usage: python benchmarks/bench_transfer.py [DATA_DIR]   (default ../shared/data/food101_3class)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from tfjourney.data.images import load_image_folder
+from tfjourney.models.backbones import build_backbone
+from tfjourney.pipelines.cnn import compile_classifier
+from tfjourney.pipelines.images import labels_of
+from tfjourney.pipelines.transfer import HEAD_LAYER, _embedding_dataset, build_transfer_model, embed
+from tfjourney.training.fit import set_seed
+
+EPOCHS, SEED = 5, 42
+
+
+def _timed_fit(model: keras.Model, train, val) -> tuple[list[float], keras.callbacks.History]:
+    """Fit epoch by epoch so each epoch is timed on its own (the first includes tracing)."""
+    seconds = []
+    for epoch in range(EPOCHS):
+        started = time.perf_counter()
+        model.fit(train, validation_data=val, epochs=epoch + 1, initial_epoch=epoch, verbose=0)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def _accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    return float(np.mean(np.asarray(probabilities).argmax(axis=1) == labels))
+
+
+def main(data_dir: Path) -> None:
+    data = load_image_folder(data_dir, 224, 32, SEED)
+    n_classes, test_labels = len(data.class_names), labels_of(data, "test")
+
+    set_seed(SEED)
+    model = build_transfer_model(build_backbone("efficientnet_lite0", 224), n_classes, augment=False, seed=SEED)
+    initial_head = model.get_layer(HEAD_LAYER).get_weights()
+    feature_model = keras.Model(model.inputs, model.get_layer("pool").output)
+
+    started = time.perf_counter()
+    train_x, train_y = embed(feature_model, data.train)
+    val_x, val_y = embed(feature_model, data.val)
+    embed_seconds = time.perf_counter() - started
+    images_embedded = len(train_x) + len(val_x)
+    test_x, _ = embed(feature_model, data.test)
+
+    head_input = keras.Input(shape=(train_x.shape[1],))
+    head = keras.Model(head_input, model.get_layer(HEAD_LAYER)(head_input))
+    compile_classifier(head, n_classes, 1e-3)
+    cached = _timed_fit(head, _embedding_dataset(train_x, train_y, 32, SEED, True), _embedding_dataset(val_x, val_y, 32, SEED, False))
+    cached_accuracy = _accuracy(head.predict(test_x, verbose=0), test_labels)
+
+    model.get_layer(HEAD_LAYER).set_weights(initial_head)
+    compile_classifier(model, n_classes, 1e-3)
+    end_to_end = _timed_fit(model, data.train, data.val)
+    end_to_end_accuracy = _accuracy(model.predict(data.test, verbose=0), test_labels)
+
+    cached_epoch, e2e_epoch = float(np.median(cached[1:])), float(np.median(end_to_end[1:]))
+    print(f"data: {data_dir} ({len(train_x)} train / {len(val_x)} val / {len(test_x)} test images), {EPOCHS} epochs each")
+    print(f"embedding once: {embed_seconds:.1f} s for {images_embedded} images ({images_embedded / embed_seconds:.0f} images/s through the backbone)")
+    print(f"cached-embedding epoch (median of epochs 2-{EPOCHS}): {cached_epoch * 1000:.0f} ms")
+    print(f"end-to-end epoch through the frozen backbone:   {e2e_epoch:.2f} s")
+    print(f"ratio end-to-end / cached per epoch: {e2e_epoch / cached_epoch:.0f}x  (goal >= 20x)")
+    print(f"test accuracy after {EPOCHS} epochs: cached {cached_accuracy:.3f}, end-to-end {end_to_end_accuracy:.3f} "
+          f"(difference {abs(cached_accuracy - end_to_end_accuracy) * 100:.1f} points; goal <= 1)")
+    total_cached = embed_seconds + sum(cached)
+    print(f"whole feature-extraction phase: cached {total_cached:.1f} s vs end-to-end {sum(end_to_end):.1f} s "
+          f"({sum(end_to_end) / total_cached:.1f}x)")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/food101_3class"))
