@@ -91,10 +91,10 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def _json_default(value: Any):
+    if hasattr(value, "tolist"):  # NumPy arrays and scalars (an array's .item() fails for size > 1)
+        return value.tolist()
     if hasattr(value, "item"):
         return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
     if isinstance(value, (Path, tuple, set)):
         return str(value) if isinstance(value, Path) else list(value)
     raise TypeError(f"cannot store {type(value).__name__} in JSON")

@@ -194,10 +194,14 @@ def _label_text(value) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def label_texts(y: pd.Series) -> pd.Series:
+    """Labels as the strings `class_names_of` uses (1.0 -> "1")."""
+    return y.map(_label_text) if pd.api.types.is_numeric_dtype(y) else y.astype(str)
+
+
 def encode_labels(y: pd.Series, class_names: list[str]) -> np.ndarray:
     index = {name: i for i, name in enumerate(class_names)}
-    text = y.map(_label_text) if pd.api.types.is_numeric_dtype(y) else y.astype(str)
-    return text.map(index).to_numpy(dtype="int32")
+    return label_texts(y).map(index).to_numpy(dtype="int32")
 
 
 def split_frame(

@@ -23,6 +23,7 @@ from tfjourney.data.tabular import (
     Table,
     class_names_of,
     encode_labels,
+    label_texts,
     load_table,
     read_csv,
     split_frame,
@@ -303,9 +304,10 @@ def evaluate_tabular(run_dir: str | Path, data_csv: str | Path) -> dict:
     predictions = predict_rows(model, frame, _plans(run))
     if not class_names:
         return regression_metrics(frame[target].to_numpy(dtype="float64"), predictions)
-    known = frame[target].astype(str).isin(class_names) if not pd.api.types.is_numeric_dtype(frame[target]) else frame[target].notna()
+    texts = label_texts(frame[target])
+    known = texts.isin(class_names)
     if not known.all():
-        unknown = sorted(set(frame.loc[~known, target].astype(str)))
+        unknown = sorted(set(texts[~known]))
         raise DataError(f"{data_csv} has target values the model never saw: {', '.join(unknown)}; the model knows: {', '.join(class_names)}.")
     y = encode_labels(frame[target], class_names)
     return classification_metrics(y, predictions, class_names)

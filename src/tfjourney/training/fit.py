@@ -79,6 +79,7 @@ def fit(
         initial_epoch=initial_epoch,
         callbacks=callbacks,
         verbose=verbose,
+        shuffle=False,  # tfjourney always passes tf.data datasets, which shuffle themselves
     )
     seconds = time.perf_counter() - start
     values = {k: [float(v) for v in vs] for k, vs in history.history.items()}

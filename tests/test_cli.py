@@ -1,0 +1,237 @@
+"""Each bad input, through the CLI: exit code 2, one line on stderr naming the problem, no run folder.
+
+Mostly in-process (`tfjourney.cli.main`), which is fast; one true subprocess checks the real
+exit code and stderr of the installed `tfjourney` command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tfjourney.cli import main
+
+FAST = ("--epochs", "1", "--hidden", "8")
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    """Run in an empty folder, so a default `runs/` folder would show up too."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder
+
+
+def _fails(capsys, argv, *needles, folder=None):
+    code = main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("tfjourney: error:")]
+    assert code == 2, err
+    assert len(lines) == 1 and err.strip() == lines[0], err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
+
+
+def _no_run_left(folder: Path, *allowed: str):
+    left = sorted(p.name for p in folder.iterdir() if p.name not in allowed)
+    assert left == [], f"left behind: {left}"  # no run folder, no runs/, no .NAME.partial-*
+
+
+def test_missing_file(capsys, work):
+    _fails(capsys, ["train", "regression", "nope.csv", "--target", "y", "--out", "run"], "file not found", "nope.csv")
+    _no_run_left(work)
+
+
+def test_empty_csv(capsys, work):
+    (work / "empty.csv").write_text("")
+    _fails(capsys, ["train", "regression", "empty.csv", "--target", "y", "--out", "run"], "empty.csv is empty")
+    _no_run_left(work, "empty.csv")
+
+
+def test_target_not_a_column_lists_the_columns(capsys, work, small_csv):
+    path = small_csv(n=30)
+    _fails(capsys, ["train", "regression", path, "--target", "price", "--out", "run"], "'price'", "age, bmi, num children, smoker, region, charges, claim, tier")
+    _no_run_left(work)
+
+
+def test_regression_target_not_numeric(capsys, work, small_csv):
+    _fails(capsys, ["train", "regression", small_csv(n=30), "--target", "smoker", "--out", "run"], "not numeric", "train classification")
+    _no_run_left(work)
+
+
+def test_classification_target_with_one_class(capsys, work, small_csv, frame_maker):
+    frame = frame_maker(30)
+    frame["claim"] = "yes"
+    _fails(capsys, ["train", "classification", small_csv(frame=frame), "--target", "claim", "--out", "run"], "only one class", "'yes'")
+    _no_run_left(work)
+
+
+def test_class_with_a_single_example(capsys, work, small_csv, frame_maker):
+    frame = frame_maker(30)
+    frame["claim"] = ["yes"] * 15 + ["no"] * 14 + ["rare"]
+    _fails(capsys, ["train", "classification", small_csv(frame=frame), "--target", "claim", "--out", "run"], "'rare'", "single example")
+    _no_run_left(work)
+
+
+def test_unknown_embedded_dataset_lists_names(capsys, work):
+    _fails(capsys, ["train", "classification", "circels", "--out", "run"], "circels", "circles, moons, diabetes, breast_cancer, wine")
+    _no_run_left(work)
+
+
+def test_existing_out_without_overwrite(capsys, work):
+    (work / "run").mkdir()
+    (work / "run" / "mine.txt").write_text("keep")
+    _fails(capsys, ["train", "classification", "circles", "--out", "run", *FAST], "already exists", "--overwrite")
+    assert (work / "run" / "mine.txt").read_text() == "keep"
+    _no_run_left(work, "run")
+
+
+def test_bad_config_value_is_a_one_line_error(capsys, work):
+    _fails(capsys, ["train", "classification", "circles", "--out", "run", "--test-size", "1.5"], "test_size", "between 0 and 1")
+    _fails(capsys, ["train", "classification", "circles", "--out", "run", "--epochs", "0"], "--epochs")
+    _no_run_left(work)
+
+
+def test_bad_hidden_is_an_argparse_error(capsys, work):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "regression", "diabetes", "--hidden", "100,abc"])
+    assert info.value.code == 2
+    assert "--hidden" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["train", "regression", "diabetes", "--hidden", "0"])
+    assert info.value.code == 2
+    _no_run_left(work)
+
+
+def test_bad_choice_is_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "regression", "diabetes", "--loss", "hinge"])
+    assert info.value.code == 2
+    assert "mae" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ inputs that must work
+def test_target_with_missing_rows_works_and_warns_with_count(capsys, work, small_csv, frame_maker):
+    frame = frame_maker(60)
+    frame.loc[[1, 5, 9, 20], "charges"] = np.nan
+    code = main(["train", "regression", str(small_csv(frame=frame)), "--target", "charges", "--drop", "claim,tier", "--out", "run", *FAST])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "tfjourney: warning: dropped 4 row(s)" in err
+    record = json.loads((work / "run" / "run.json").read_text())
+    assert sum(record["data"]["rows"].values()) == 56
+    assert any("dropped 4" in note for note in record["data"]["notes"])
+
+
+def test_non_utf8_csv_suggests_encoding_then_latin1_works(capsys, work, small_csv, frame_maker):
+    frame = frame_maker(60)
+    frame["region"] = frame["region"].replace({"northeast": "nordést", "southwest": "sudoéste"})
+    path = small_csv(frame=frame, encoding="latin-1")
+    _fails(capsys, ["train", "regression", path, "--target", "charges", "--out", "run"], "--encoding latin-1", "utf-8")
+    _no_run_left(work)
+    assert main(["train", "regression", str(path), "--target", "charges", "--encoding", "latin-1", "--out", "run", *FAST]) == 0
+    record = json.loads((work / "run" / "run.json").read_text())
+    region = next(c for c in record["data"]["columns"] if c["name"] == "region")
+    assert "nordést" in region["vocabulary"]
+
+
+def test_semicolon_csv_is_detected_and_works(capsys, work, small_csv):
+    path = small_csv(n=60, sep=";")
+    assert main(["train", "classification", str(path), "--target", "claim", "--drop", "charges,tier", "--out", "run", *FAST]) == 0
+    record = json.loads((work / "run" / "run.json").read_text())
+    assert [c["name"] for c in record["data"]["columns"]] == ["age", "bmi", "num children", "smoker", "region"]
+    assert any("semicolon" in note for note in record["data"]["notes"])
+    assert record["data"]["class_names"] == ["no", "yes"]
+
+
+def test_overwrite_replaces_an_existing_run(capsys, work, no_partials):
+    (work / "run").mkdir()
+    (work / "run" / "old.txt").write_text("old")
+    assert main(["train", "classification", "moons", "--out", "run", "--overwrite", *FAST]) == 0
+    assert not (work / "run" / "old.txt").exists() and (work / "run" / "model.keras").is_file()
+    no_partials(work)
+
+
+# ------------------------------------------------------------------ predict / evaluate
+def test_predict_input_missing_a_column_names_it(capsys, regression_run, mixed_csv, tmp_path):
+    rows = pd.read_csv(mixed_csv).head(5).drop(columns=["smoker"])
+    path = tmp_path / "in.csv"
+    rows.to_csv(path, index=False)
+    _fails(capsys, ["predict", regression_run, path], "missing column(s)", "smoker")
+
+
+def test_predict_unseen_category_is_handled(capsys, regression_run, mixed_csv, tmp_path):
+    rows = pd.read_csv(mixed_csv).head(4)
+    rows["region"] = ["mars", "venus", "northeast", np.nan]
+    rows["smoker"] = ["maybe", "yes", "no", "no"]
+    path = tmp_path / "in.csv"
+    rows.to_csv(path, index=False)
+    out = tmp_path / "preds.csv"
+    assert main(["predict", str(regression_run), str(path), "--output", str(out)]) == 0
+    preds = pd.read_csv(out)
+    assert list(preds.columns) == ["predicted_charges"] and len(preds) == 4
+    assert np.isfinite(preds["predicted_charges"]).all()
+    assert "predicted_charges" in capsys.readouterr().out
+    # refuses to clobber an existing output
+    _fails(capsys, ["predict", regression_run, path, "--output", out], "already exists")
+
+
+def test_predict_errors(capsys, regression_run, tmp_path):
+    _fails(capsys, ["predict", tmp_path / "norun", "x.csv"], "does not exist")
+    _fails(capsys, ["predict", regression_run, tmp_path / "x.csv"], "file not found")
+    _fails(capsys, ["predict", regression_run], "predict needs a run folder")
+
+
+def test_evaluate_prints_metric_keys(capsys, circles_run, tmp_path):
+    from tfjourney.data.embedded import EMBEDDED_TABLES
+
+    frame = EMBEDDED_TABLES["circles"].loader().head(200)
+    path = tmp_path / "circles.csv"
+    frame.to_csv(path, index=False)
+    assert main(["evaluate", str(circles_run), str(path)]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert {"accuracy", "precision", "recall", "f1", "roc_auc"} <= set(metrics)
+    assert metrics["accuracy"] >= 0.9
+
+
+def test_evaluate_unknown_class_is_a_one_line_error(capsys, circles_run, tmp_path):
+    from tfjourney.data.embedded import EMBEDDED_TABLES
+
+    frame = EMBEDDED_TABLES["circles"].loader().head(20)
+    frame.loc[0, "label"] = 7  # a class the model never saw
+    path = tmp_path / "circles7.csv"
+    frame.to_csv(path, index=False)
+    _fails(capsys, ["evaluate", circles_run, path], "never saw", "7")
+
+
+def test_evaluate_without_target_column(capsys, circles_run, tmp_path):
+    path = tmp_path / "nolabel.csv"
+    pd.DataFrame({"X0": [0.1, 0.2], "X1": [0.3, 0.4]}).to_csv(path, index=False)
+    _fails(capsys, ["evaluate", circles_run, path], "no target column", "'label'")
+
+
+# ------------------------------------------------------------------ the real command, in a subprocess
+def test_real_command_exit_code_and_stderr(tmp_path):
+    exe = Path(sys.executable).with_name("tfjourney")
+    argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "tfjourney.cli"]
+    done = subprocess.run(
+        [*argv, "train", "regression", str(tmp_path / "missing.csv"), "--target", "y", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr  # no TensorFlow start-up notices either
+    assert lines[0].startswith("tfjourney: error: file not found")
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -1,0 +1,127 @@
+"""The run folder is written atomically: complete, or not there at all."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tfjourney.errors import RunFolderError
+from tfjourney.runs import RunWriter, default_run_dir, load_run, new_run_record, package_versions, write_json
+
+
+def _siblings(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _write_minimal(staging, blueprint="regression"):
+    write_json(staging / "run.json", {"blueprint": blueprint, "config": {}})
+    write_json(staging / "metrics.json", {"mae": 1.0})
+
+
+def test_success_renames_staging_into_place(tmp_path, no_partials):
+    run_dir = tmp_path / "run"
+    with RunWriter(run_dir) as staging:
+        assert staging.parent == tmp_path and staging.name.startswith(".run.partial-")
+        assert (staging / "plots").is_dir()
+        assert not run_dir.exists()  # nothing visible until the block finishes
+        _write_minimal(staging)
+    assert _siblings(tmp_path) == ["run"]
+    assert load_run(run_dir).metrics == {"mae": 1.0}
+    no_partials(tmp_path)
+
+
+def test_exception_leaves_no_folder_and_no_partial_sibling(tmp_path, no_partials):
+    run_dir = tmp_path / "run"
+    with pytest.raises(RuntimeError, match="boom"):
+        with RunWriter(run_dir) as staging:
+            _write_minimal(staging)
+            raise RuntimeError("boom")
+    assert not run_dir.exists()
+    assert _siblings(tmp_path) == []
+    no_partials(tmp_path)
+
+
+def test_keyboard_interrupt_also_cleans_up(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        with RunWriter(tmp_path / "run") as staging:
+            _write_minimal(staging)
+            raise KeyboardInterrupt
+    assert _siblings(tmp_path) == []
+
+
+def test_existing_folder_refused_without_overwrite(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "keep.txt").write_text("mine")
+    with pytest.raises(RunFolderError, match="--overwrite"):
+        RunWriter(run_dir)
+    assert (run_dir / "keep.txt").read_text() == "mine"
+    assert _siblings(tmp_path) == ["run"]
+
+
+def test_overwrite_replaces_the_folder(tmp_path, no_partials):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "old.txt").write_text("old")
+    with RunWriter(run_dir, overwrite=True) as staging:
+        _write_minimal(staging)
+    assert not (run_dir / "old.txt").exists() and (run_dir / "run.json").is_file()
+    assert _siblings(tmp_path) == ["run"]
+    no_partials(tmp_path)
+
+
+def test_failed_overwrite_keeps_the_old_folder(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "old.txt").write_text("old")
+    with pytest.raises(ValueError):
+        with RunWriter(run_dir, overwrite=True):
+            raise ValueError("training diverged")
+    assert (run_dir / "old.txt").read_text() == "old"
+    assert _siblings(tmp_path) == ["run"]
+
+
+def test_a_file_in_the_way_is_refused(tmp_path):
+    path = tmp_path / "run"
+    path.write_text("x")
+    with pytest.raises(RunFolderError, match="not a folder"):
+        RunWriter(path, overwrite=True)
+
+
+def test_load_run_errors(tmp_path):
+    with pytest.raises(RunFolderError, match="does not exist"):
+        load_run(tmp_path / "missing")
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "run.json").write_text("{}")
+    with pytest.raises(RunFolderError, match="missing metrics.json"):
+        load_run(tmp_path / "half")
+    (tmp_path / "half" / "metrics.json").write_text("{not json")
+    with pytest.raises(RunFolderError, match="damaged JSON"):
+        load_run(tmp_path / "half")
+    with RunWriter(tmp_path / "cnn") as staging:
+        _write_minimal(staging, blueprint="cnn")
+    with pytest.raises(RunFolderError, match="cnn run"):
+        load_run(tmp_path / "cnn", expect=("regression", "classification"))
+
+
+def test_write_json_handles_numpy_and_paths(tmp_path):
+    write_json(tmp_path / "x.json", {"a": np.float32(1.5), "b": np.arange(3), "c": tmp_path, "d": (1, 2)})
+    data = json.loads((tmp_path / "x.json").read_text())
+    assert data == {"a": 1.5, "b": [0, 1, 2], "c": str(tmp_path), "d": [1, 2]}
+
+
+def test_default_run_dir_never_reuses_a_folder(tmp_path):
+    first = default_run_dir("regression", tmp_path)
+    first.mkdir()
+    second = default_run_dir("regression", tmp_path)
+    assert second != first and second.name.startswith("regression-")
+
+
+def test_run_record_has_versions_and_command():
+    record = new_run_record("regression", {"loss": "mae"}, 3, {"fingerprint": "sha256:x"}, ["tfjourney", "train"])
+    assert record["command"] == ["tfjourney", "train"] and record["seed"] == 3
+    versions = package_versions()
+    assert {"python", "keras", "numpy", "pandas"} <= set(versions)
+    assert record["versions"] == versions
