@@ -129,3 +129,101 @@ def circles_run(tabular_workspace) -> Path:
     out = tabular_workspace / "circles-run"
     assert main(["train", "classification", "circles", "--epochs", "60", "--seed", "42", "--out", str(out)]) == 0
     return out
+
+
+# ------------------------------------------------------------------ images: generated folders and tiny runs
+SHAPES = ("circle", "square", "triangle")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory):
+    """Converted weights and embedded datasets go to a throwaway cache, never the user's."""
+    os.environ["TFJOURNEY_CACHE"] = str(tmp_path_factory.mktemp("tfjourney-cache"))
+    yield
+
+
+def draw_shape(shape: str, size: int, rng: np.random.Generator):
+    """A bright shape at a random place and scale on a dark background."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (size, size), tuple(int(v) for v in rng.integers(0, 90, 3)))
+    draw = ImageDraw.Draw(image)
+    r = int(rng.integers(size // 5, size // 3))
+    cx, cy = (int(v) for v in rng.integers(r, size - r, 2))
+    colour = tuple(int(v) for v in rng.integers(150, 256, 3))
+    if shape == "circle":
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
+    elif shape == "square":
+        draw.rectangle((cx - r, cy - r, cx + r, cy + r), fill=colour)
+    else:
+        draw.polygon([(cx, cy - r), (cx - r, cy + r), (cx + r, cy + r)], fill=colour)
+    return image
+
+
+def draw_stripes(direction: str, size: int, rng: np.random.Generator):
+    """Horizontal or vertical stripes of random width, phase and colours: learnable in a few epochs."""
+    from PIL import Image
+
+    period = int(rng.integers(4, 9))
+    phase = int(rng.integers(0, period))
+    line = ((np.arange(size) + phase) // (period // 2 or 1)) % 2
+    mask = np.tile(line[:, None], (1, size)) if direction == "horizontal" else np.tile(line[None, :], (size, 1))
+    light, dark = rng.integers(150, 256, 3), rng.integers(0, 100, 3)
+    pixels = np.where(mask[..., None] == 1, light, dark) + rng.integers(-20, 20, (size, size, 3))
+    return Image.fromarray(np.clip(pixels, 0, 255).astype("uint8"))
+
+
+@pytest.fixture(scope="session")
+def image_workspace(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("images")
+
+
+@pytest.fixture(scope="session")
+def shapes_folder(image_workspace) -> Path:
+    """One class-folder tree: 3 classes x 20 images of simple shapes, 48 px."""
+    rng = np.random.default_rng(0)
+    folder = image_workspace / "shapes"
+    for shape in SHAPES:
+        (folder / shape).mkdir(parents=True)
+        for i in range(20):
+            draw_shape(shape, 48, rng).save(folder / shape / f"{shape}_{i:02d}.png")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def stripes_folder(image_workspace) -> Path:
+    """The course layout (train/ + test/): horizontal vs vertical stripes, 32 px."""
+    rng = np.random.default_rng(1)
+    folder = image_workspace / "stripes"
+    for split, n in (("train", 60), ("test", 20)):
+        for direction in ("horizontal", "vertical"):
+            (folder / split / direction).mkdir(parents=True)
+            for i in range(n):
+                draw_stripes(direction, 32, rng).save(folder / split / direction / f"{i:03d}.jpg", quality=95)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def probe_image(image_workspace) -> Path:
+    """A non-square JPEG with a space in its name, as users' photos are."""
+    path = image_workspace / "probe image.jpg"
+    draw_shape("circle", 80, np.random.default_rng(1)).resize((80, 60)).save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def cnn_run(shapes_folder, image_workspace) -> Path:
+    from tfjourney.pipelines.cnn import train_cnn
+
+    return train_cnn(shapes_folder, out=image_workspace / "cnn-run", epochs=2, image_size=32, seed=0).path
+
+
+@pytest.fixture(scope="session")
+def transfer_run(shapes_folder, image_workspace) -> Path:
+    """Feature extraction (2 epochs on cached embeddings) then 1 epoch of fine-tuning the top 5 layers."""
+    from tfjourney.pipelines.transfer import train_transfer
+
+    return train_transfer(
+        shapes_folder, out=image_workspace / "transfer-run", epochs=2, image_size=64, seed=0,
+        fine_tune_layers=5, fine_tune_epochs=1,
+    ).path

@@ -8,68 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
 
 from tfjourney.errors import ConfigError, DataError, RunFolderError
 
-SHAPES = ("circle", "square", "triangle")
-
-
-def _draw(shape: str, size: int, rng: np.random.Generator) -> Image.Image:
-    """A coloured shape at a random place and scale on a noisy background."""
-    background = tuple(int(v) for v in rng.integers(0, 90, 3))
-    image = Image.new("RGB", (size, size), background)
-    draw = ImageDraw.Draw(image)
-    r = int(rng.integers(size // 5, size // 3))
-    cx, cy = (int(v) for v in rng.integers(r, size - r, 2))
-    colour = tuple(int(v) for v in rng.integers(150, 256, 3))
-    if shape == "circle":
-        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
-    elif shape == "square":
-        draw.rectangle((cx - r, cy - r, cx + r, cy + r), fill=colour)
-    else:
-        draw.polygon([(cx, cy - r), (cx - r, cy + r), (cx + r, cy + r)], fill=colour)
-    return image
-
-
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("explain")
-
-
-@pytest.fixture(scope="module")
-def shapes_folder(workspace) -> Path:
-    """3 classes x 20 images of simple shapes, 48 px."""
-    rng = np.random.default_rng(0)
-    folder = workspace / "shapes"
-    for shape in SHAPES:
-        (folder / shape).mkdir(parents=True)
-        for i in range(20):
-            _draw(shape, 48, rng).save(folder / shape / f"{shape}_{i:02d}.png")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def image_path(workspace) -> Path:
-    path = workspace / "probe image.jpg"
-    _draw("circle", 80, np.random.default_rng(1)).resize((80, 60)).save(path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def cnn_run(shapes_folder, workspace) -> Path:
-    from tfjourney.pipelines.cnn import train_cnn
-
-    return train_cnn(shapes_folder, out=workspace / "cnn-run", epochs=2, image_size=32, seed=0).path
-
-
-@pytest.fixture(scope="module")
-def transfer_run(shapes_folder, workspace) -> Path:
-    from tfjourney.pipelines.transfer import train_transfer
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TFJOURNEY_CACHE", str(workspace / "cache"))
-        return train_transfer(shapes_folder, out=workspace / "transfer-run", epochs=2, image_size=64, seed=0).path
+def image_path(probe_image) -> Path:
+    return probe_image
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from tfjourney.errors import DataError
+from tfjourney.data.images import IMAGE_EXTENSIONS
+from tfjourney.errors import DataError, RunFolderError
 from tfjourney.runs import load_run
 
 IMAGE_BLUEPRINTS = ("cnn", "transfer")
+IMAGE_SUFFIXES = frozenset(IMAGE_EXTENSIONS)
 
 
 @dataclass
@@ -45,6 +47,8 @@ def predict(
         return Predictions(_write(predict_images(run, inputs[1:], top_k=top_k or 1), output))
     from tfjourney.pipelines.tabular import predict_tabular
 
+    if any(Path(p).suffix.lower() in IMAGE_SUFFIXES for p in inputs[1:]):
+        raise RunFolderError(f"{run.path} is a {run.blueprint} run, which predicts from a CSV; image prediction needs a cnn or transfer run.")
     if len(inputs) > 2:
         raise DataError(f"a {run.blueprint} run predicts from one CSV file; pass `tfjourney predict RUN_DIR INPUT.csv`.")
     return Predictions(predict_tabular(run.path, inputs[1], output))

@@ -1,0 +1,108 @@
+"""`tfjourney train transfer`: freezing, the two-phase bookkeeping, the whole saved model, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from tfjourney.cli import main
+from tfjourney.errors import ConfigError
+from tfjourney.models.backbones import build_backbone
+from tfjourney.pipelines.transfer import build_transfer_model, fine_tunable_layers, unfreeze_top_layers
+from tfjourney.runs import load_run
+
+
+@pytest.fixture(scope="module")
+def small_backbone():
+    return build_backbone("efficientnet_lite0", image_size=64)
+
+
+def test_feature_extraction_freezes_the_whole_backbone(small_backbone):
+    model = build_transfer_model(small_backbone, n_classes=3, augment=False)
+    head = model.get_layer("classifier")
+    assert small_backbone.trainable is False
+    assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == head.count_params() == 1280 * 3 + 3
+
+
+def test_unfreeze_top_layers_keeps_batchnorm_frozen(small_backbone):
+    trainable = unfreeze_top_layers(small_backbone, 20)
+    top = fine_tunable_layers(small_backbone)[-20:]
+    batchnorms = [layer for layer in top if isinstance(layer, keras.layers.BatchNormalization)]
+    assert trainable == 20 - len(batchnorms) and batchnorms
+    assert all(not layer.trainable for layer in batchnorms)
+    assert all(not layer.trainable for layer in fine_tunable_layers(small_backbone)[:-20])
+    unfreeze_top_layers(small_backbone, 0)
+    assert not any(layer.trainable for layer in small_backbone.layers)
+
+
+def test_too_many_fine_tune_layers_names_the_maximum(small_backbone):
+    maximum = len(fine_tunable_layers(small_backbone))
+    with pytest.raises(ConfigError, match=f"pass at most {maximum}"):
+        unfreeze_top_layers(small_backbone, maximum + 1)
+
+
+def test_two_phase_epoch_bookkeeping(transfer_run):
+    run = load_run(transfer_run)
+    training = run.record["training"]
+    assert training["fine_tune_start_epoch"] == 2  # phase 1 ran its 2 epochs
+    assert training["epochs_run"] == 3  # ... and fine-tuning continued for 1 more
+    history = pd.read_csv(transfer_run / "history.csv")
+    assert list(history["epoch"]) == [0, 1, 2]  # one CSV, phase 2 continuing from initial_epoch
+    assert (transfer_run / "plots" / "compare_histories.png").is_file()
+    assert {"phase1_accuracy", "fine_tune_accuracy"} <= set(run.metrics)
+    assert run.metrics["fine_tune_accuracy"] == run.metrics["accuracy"]
+    assert set(run.record["timings"]) >= {"embed_seconds", "head_seconds", "fine_tune_seconds"}
+    assert run.record["data"]["feature_extraction"] == "cached embeddings"
+
+
+def test_saved_model_is_whole_and_predicts_raw_images_in_a_fresh_process(transfer_run, probe_image, tmp_path):
+    record = json.loads((transfer_run / "run.json").read_text())
+    layers = [layer["name"] for layer in record["model"]["layers"]]
+    assert layers[0] == "image" and layers[-2:] == ["pool", "classifier"]
+    output = tmp_path / "preds.csv"
+    subprocess.run(
+        [sys.executable, "-m", "tfjourney.cli", "predict", str(transfer_run), str(probe_image), "--output", str(output)],
+        check=True, capture_output=True,
+    )
+    fresh = pd.read_csv(output)
+    from tfjourney.predict import predict
+
+    in_process = predict([str(transfer_run), str(probe_image)]).table
+    assert fresh["class"].tolist() == in_process["class"].tolist()
+    np.testing.assert_allclose(fresh["probability"], in_process["probability"], rtol=1e-4)
+
+
+def test_report_shows_both_phases(transfer_run):
+    from tfjourney.reports import write_report
+
+    html = write_report(transfer_run).read_text()
+    metrics = json.loads((transfer_run / "metrics.json").read_text())
+    assert f"{metrics['phase1_accuracy']:.1%}" in html
+    assert "fine-tuning" in html.lower()
+    assert "https://" not in html and "http://" not in html
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--backbone", "nope"], "unknown backbone 'nope'; choose one of: efficientnet_lite0"),
+    (["--fine-tune-layers", "100000", "--image-size", "64"], "pass at most"),
+    (["--fine-tune-lr-factor", "2"], "must be in (0, 1]"),
+])
+def test_bad_transfer_settings_are_one_line_errors(shapes_folder, tmp_path, capsys, argv, message):
+    out = tmp_path / "never"
+    assert main(["train", "transfer", str(shapes_folder), "--out", str(out), *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_imagenet_predict_reads_names_not_indices(probe_image, capsys):
+    assert main(["predict", "--imagenet", str(probe_image), "--top-k", "3"]) == 0
+    table = capsys.readouterr().out
+    assert "rank" in table and "probability" in table
+    assert not any(line.split()[-2].isdigit() for line in table.splitlines()[1:] if line.strip())
