@@ -201,7 +201,7 @@ def train_transfer(
             phase2, trainable = _phase2(model, backbone, image_data, config, phase1.epochs_run, staging, verbose)
             timings["fine_tune_seconds"] = phase2.seconds
             training.update(fine_tune_start_epoch=phase1.epochs_run, epochs_run=phase1.epochs_run + phase2.epochs_run,
-                            fine_tune_trainable_layers=trainable)
+                            best_epoch=phase2.best_epoch, fine_tune_trainable_layers=trainable)
             plots.compare_historys(phase1.history, phase2.history, phase1.epochs_run, staging / "plots" / "compare_histories.png")
             history = {k: phase1.history.get(k, []) + phase2.history.get(k, []) for k in phase1.history}
         else:

@@ -7,7 +7,7 @@ goes, TensorBoard is optional. `set_seed` makes a run repeatable on one machine.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -59,7 +59,6 @@ class FitResult:
     seconds: float
     epochs_run: int
     best_epoch: int
-    extra: dict = field(default_factory=dict)
 
 
 def fit(
