@@ -156,6 +156,7 @@ def test_semicolon_csv_is_detected_and_works(capsys, work, small_csv):
 
 def test_overwrite_replaces_an_existing_run(capsys, work, no_partials):
     (work / "run").mkdir()
+    (work / "run" / "run.json").write_text("{}")  # a previous run
     (work / "run" / "old.txt").write_text("old")
     assert main(["train", "classification", "moons", "--out", "run", "--overwrite", *FAST]) == 0
     assert not (work / "run" / "old.txt").exists() and (work / "run" / "model.keras").is_file()

@@ -109,6 +109,17 @@ def test_sigmoid_scores_are_opposite():
     assert float(_class_score(z, 0)[0]) == pytest.approx(-float(_class_score(z, 1)[0]))
 
 
+def test_gradcam_title_reads_plainly():
+    from tfjourney.explain import gradcam_title
+
+    assert gradcam_title("steak", 0.916, "steak", 0.916, False, "top_activation") == (
+        "Grad-CAM for 'steak' (predicted, 91.6%) — layer top_activation")
+    asked = gradcam_title("omelette", 0.051, "steak", 0.916, True, "top_activation")
+    assert asked == "Grad-CAM for 'omelette' (asked for; predicted: steak 91.6%) — p(omelette) = 5.1%, layer top_activation"
+    assert "asked for (" not in asked and asked.count("(") == 2
+    assert "also predicted, 91.6%" in gradcam_title("steak", 0.916, "steak", 0.916, True, "conv")
+
+
 def test_normalise_guards_all_zero():
     from tfjourney.explain import _normalise_cam
 

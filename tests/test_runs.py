@@ -64,6 +64,7 @@ def test_existing_folder_refused_without_overwrite(tmp_path):
 def test_overwrite_replaces_the_folder(tmp_path, no_partials):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
+    (run_dir / "run.json").write_text("{}")  # a previous run
     (run_dir / "old.txt").write_text("old")
     with RunWriter(run_dir, overwrite=True) as staging:
         _write_minimal(staging)
@@ -75,6 +76,7 @@ def test_overwrite_replaces_the_folder(tmp_path, no_partials):
 def test_failed_overwrite_keeps_the_old_folder(tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
+    (run_dir / "run.json").write_text("{}")
     (run_dir / "old.txt").write_text("old")
     with pytest.raises(ValueError):
         with RunWriter(run_dir, overwrite=True):
@@ -125,3 +127,41 @@ def test_run_record_has_versions_and_command():
     versions = package_versions()
     assert {"python", "keras", "numpy", "pandas"} <= set(versions)
     assert record["versions"] == versions
+
+
+def test_overwrite_never_replaces_a_folder_of_user_files(tmp_path):
+    folder = tmp_path / "thesis"
+    folder.mkdir()
+    (folder / "chapter1.txt").write_text("months of work")
+    with pytest.raises(RunFolderError, match="not a tfjourney run folder"):
+        RunWriter(folder, overwrite=True)
+    assert (folder / "chapter1.txt").read_text() == "months of work"
+
+
+def test_overwrite_never_replaces_the_current_folder(tmp_path, monkeypatch):
+    (tmp_path / "run.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RunFolderError, match="current folder"):
+        RunWriter(".", overwrite=True)
+
+
+def test_an_unwritable_destination_is_a_one_line_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(RunFolderError, match="cannot write the run folder"):
+        with RunWriter(blocker / "sub" / "run"):
+            pass
+
+
+def test_run_folders_are_readable_by_others(tmp_path):
+    with RunWriter(tmp_path / "run") as staging:
+        _write_minimal(staging)
+    assert (tmp_path / "run").stat().st_mode & 0o055 == 0o055 & ~_umask_for_test()
+
+
+def _umask_for_test() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -13,12 +13,14 @@ from tfjourney.errors import (  # noqa: E402
     DownloadError,
     RunFolderError,
     TfjourneyError,
+    TfjourneyWarning,
     WeightsError,
 )
 
 __all__ = [
     "__version__",
     "TfjourneyError",
+    "TfjourneyWarning",
     "DataError",
     "ConfigError",
     "RunFolderError",

@@ -19,7 +19,9 @@ def import_tensorflow_quietly() -> None:
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
-            import tensorflow  # noqa: F401
+            import tensorflow as tf
+
+            tf.constant(0)  # the CPU device initialises (and logs) on the first op, so do that here too
     finally:
         os.dup2(saved, 2)
         os.close(saved)

@@ -19,7 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 from tfjourney import __version__  # noqa: E402
-from tfjourney.errors import TfjourneyError  # noqa: E402
+from tfjourney.errors import TfjourneyError, TfjourneyWarning  # noqa: E402
 
 EXIT_USAGE = 2
 
@@ -39,13 +39,30 @@ def _name_list(text: str) -> list[str]:
     return [v.strip() for v in text.split(",") if v.strip()]
 
 
-def _add_common_train_options(parser: argparse.ArgumentParser) -> None:
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _default(blueprint_name: str, key: str) -> str:
+    """'default: X' read from the blueprint, so help text never disagrees with the table."""
+    from tfjourney.blueprints import format_value, get_blueprint
+
+    return f"default: {format_value(get_blueprint(blueprint_name).defaults()[key])}"
+
+
+def _add_common_train_options(parser: argparse.ArgumentParser, blueprint: str) -> None:
     parser.add_argument("--out", type=Path, help="run folder to write (default: runs/<blueprint>-<timestamp>)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
-    parser.add_argument("--epochs", type=int, help="maximum epochs (early stopping usually ends sooner)")
-    parser.add_argument("--seed", type=int, default=42, help="random seed; the same seed repeats a run (default 42)")
-    parser.add_argument("--batch-size", type=int, dest="batch_size", help="batch size")
-    parser.add_argument("--lr", type=float, dest="learning_rate", help="learning rate")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing run folder (only ever a previous run)")
+    parser.add_argument("--epochs", type=int, help=f"maximum epochs; early stopping usually ends sooner ({_default(blueprint, 'epochs')})")
+    parser.add_argument("--seed", type=int, default=42, help="random seed; the same seed repeats a run (default: 42)")
+    parser.add_argument("--batch-size", type=int, dest="batch_size", help=f"batch size ({_default(blueprint, 'batch_size')})")
+    parser.add_argument("--lr", type=float, dest="learning_rate", help=f"learning rate ({_default(blueprint, 'learning_rate')})")
     parser.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs to RUN_DIR/logs")
     parser.add_argument("--verbose", "-v", action="count", default=0, help="show Keras progress per epoch")
 
@@ -58,25 +75,60 @@ def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
     parser.add_argument("data", help="CSV path or embedded dataset name (see `tfjourney datasets`)")
     parser.add_argument("--target", help="column to predict (optional for embedded datasets)")
     parser.add_argument("--drop", type=_name_list, default=[], help="comma-separated columns to leave out, e.g. an id")
-    parser.add_argument("--hidden", type=_int_list, help="neurons per hidden layer, e.g. 100,100")
-    parser.add_argument("--activation", choices=blueprint.row_for("activation").choices, help="hidden activation")
-    parser.add_argument("--output-activation", dest="output_activation", choices=blueprint.row_for("output_activation").choices)
-    parser.add_argument("--loss", choices=blueprint.row_for("loss").choices)
-    parser.add_argument("--optimizer", choices=blueprint.row_for("optimizer").choices)
-    parser.add_argument("--test-size", type=float, dest="test_size", help="fraction held out for the test split (default 0.2)")
+    parser.add_argument("--hidden", type=_int_list, help=f"neurons per hidden layer ({_default(name, 'hidden')})")
+    parser.add_argument("--activation", choices=blueprint.row_for("activation").choices, help=f"hidden activation ({_default(name, 'activation')})")
+    parser.add_argument("--output-activation", dest="output_activation", choices=blueprint.row_for("output_activation").choices,
+                        help=f"output activation ({_default(name, 'output_activation')})")
+    parser.add_argument("--loss", choices=blueprint.row_for("loss").choices, help=f"loss function ({_default(name, 'loss')})")
+    parser.add_argument("--optimizer", choices=blueprint.row_for("optimizer").choices, help=f"optimizer ({_default(name, 'optimizer')})")
+    parser.add_argument("--test-size", type=float, dest="test_size", help=f"fraction held out for the test split ({_default(name, 'test_size')})")
     parser.add_argument("--find-lr", action="store_true", dest="find_lr", help="run the learning-rate sweep first and use its suggestion")
-    parser.add_argument("--encoding", default="utf-8", help="text encoding of the CSV (default utf-8)")
+    parser.add_argument("--encoding", default="utf-8", help="text encoding of the CSV (default: utf-8)")
     if name == "classification":
         parser.add_argument("--task", choices=("binary", "multiclass"), help="normally inferred from the target")
-    _add_common_train_options(parser)
+    _add_common_train_options(parser, name)
     parser.set_defaults(handler=_train_tabular, blueprint=name)
 
 
-def _add_image_options(parser: argparse.ArgumentParser) -> None:
+def _add_image_options(parser: argparse.ArgumentParser, blueprint: str) -> None:
     parser.add_argument("data", help="image folder (train/ + test/ class folders, or one class-folder tree) or embedded name: digits, shapes")
-    parser.add_argument("--image-size", type=int, dest="image_size", help="images are resized to SIZE x SIZE")
+    parser.add_argument("--image-size", type=int, dest="image_size", help=f"images are resized to SIZE x SIZE ({_default(blueprint, 'image_size')})")
     parser.add_argument("--augment", action="store_true", default=None, help="random flips, rotations and zooms while training")
     parser.add_argument("--strict", action="store_true", help="fail on unreadable images instead of skipping them")
+
+
+def _add_cnn_parser(train_sub) -> None:
+    from tfjourney.blueprints import CNN
+
+    cnn = train_sub.add_parser("cnn", help="a Tiny-VGG style CNN on a folder of images", description=CNN.summary)
+    _add_image_options(cnn, "cnn")
+    cnn.add_argument("--filters", type=int, help=f"filters per conv layer; the course uses 10, 32, 64, 128 ({_default('cnn', 'filters')})")
+    cnn.add_argument("--kernel-size", type=int, dest="kernel_size", choices=CNN.row_for("kernel_size").choices,
+                     help=f"filter size ({_default('cnn', 'kernel_size')})")
+    cnn.add_argument("--padding", choices=CNN.row_for("padding").choices, help=f"'same' keeps the size, 'valid' shrinks it ({_default('cnn', 'padding')})")
+    cnn.add_argument("--strides", type=int, choices=CNN.row_for("strides").choices, help=f"filter step in pixels ({_default('cnn', 'strides')})")
+    cnn.add_argument("--pool", choices=CNN.row_for("pool").choices, help=f"pooling after each block ({_default('cnn', 'pool')})")
+    cnn.add_argument("--conv-blocks", type=int, dest="conv_blocks", help=f"(Conv2D -> Conv2D -> pool) blocks ({_default('cnn', 'conv_blocks')})")
+    _add_common_train_options(cnn, "cnn")
+    cnn.set_defaults(handler=_train_cnn)
+
+
+def _add_transfer_parser(train_sub) -> None:
+    from tfjourney.blueprints import TRANSFER
+    from tfjourney.models.backbones import backbone_names
+
+    transfer = train_sub.add_parser("transfer", help="transfer learning: feature extraction, then optional fine-tuning", description=TRANSFER.summary)
+    _add_image_options(transfer, "transfer")
+    transfer.add_argument("--backbone", help=f"pretrained backbone: {', '.join(backbone_names())}; only efficientnet_lite0 works offline "
+                                             f"({_default('transfer', 'backbone')})")
+    transfer.add_argument("--weights", type=Path, help="local weights file for the backbone, instead of ImageNet weights downloaded by Keras")
+    transfer.add_argument("--fine-tune-layers", type=int, dest="fine_tune_layers",
+                          help="phase 2: unfreeze the top N backbone layers, BatchNorm stays frozen (default: 0, no fine-tuning)")
+    transfer.add_argument("--fine-tune-epochs", type=int, dest="fine_tune_epochs", help=f"phase-2 epochs ({_default('transfer', 'fine_tune_epochs')})")
+    transfer.add_argument("--fine-tune-lr-factor", type=float, dest="fine_tune_lr_factor",
+                          help=f"phase-2 learning rate = lr x factor ({_default('transfer', 'fine_tune_lr_factor')})")
+    _add_common_train_options(transfer, "transfer")
+    transfer.set_defaults(handler=_train_transfer)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,71 +139,56 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tfjourney {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    train = sub.add_parser("train", help="train a blueprint and write a run folder")
+    train = sub.add_parser("train", help="train a blueprint and write a run folder", description="Train a blueprint and write a run folder.")
     train_sub = train.add_subparsers(dest="blueprint", metavar="BLUEPRINT", required=True)
     _add_tabular_parser(train_sub, "regression", "neural network regression on a table")
     _add_tabular_parser(train_sub, "classification", "binary or multiclass classification on a table")
+    _add_cnn_parser(train_sub)
+    _add_transfer_parser(train_sub)
 
-    cnn = train_sub.add_parser("cnn", help="a Tiny-VGG style CNN on a folder of images")
-    _add_image_options(cnn)
-    cnn.add_argument("--filters", type=int)
-    cnn.add_argument("--kernel-size", type=int, dest="kernel_size")
-    cnn.add_argument("--padding", choices=("valid", "same"))
-    cnn.add_argument("--strides", type=int)
-    cnn.add_argument("--pool", choices=("max", "avg"))
-    cnn.add_argument("--conv-blocks", type=int, dest="conv_blocks")
-    _add_common_train_options(cnn)
-    cnn.set_defaults(handler=_train_cnn)
-
-    transfer = train_sub.add_parser("transfer", help="transfer learning: feature extraction, then optional fine-tuning")
-    _add_image_options(transfer)
-    transfer.add_argument("--backbone", help="pretrained backbone (default efficientnet_lite0, works offline)")
-    transfer.add_argument("--weights", type=Path, help="local weights file for the backbone (instead of downloading)")
-    transfer.add_argument("--fine-tune-layers", type=int, dest="fine_tune_layers", help="unfreeze the top N backbone layers for phase 2 (default 0: none)")
-    transfer.add_argument("--fine-tune-epochs", type=int, dest="fine_tune_epochs")
-    transfer.add_argument("--fine-tune-lr-factor", type=float, dest="fine_tune_lr_factor")
-    _add_common_train_options(transfer)
-    transfer.set_defaults(handler=_train_transfer)
-
-    predict = sub.add_parser("predict", help="predict with a run's model (CSV rows or images), or ImageNet classes with --imagenet")
-    predict.add_argument("inputs", nargs="*", help="RUN_DIR then INPUT.csv or IMAGE...; with --imagenet just IMAGE...")
-    predict.add_argument("--output", type=Path, help="write predictions to this CSV")
-    predict.add_argument("--top-k", type=int, default=None, dest="top_k", help="show the K most likely classes per image")
+    predict = sub.add_parser("predict", help="predict with a run's model (CSV rows or images), or ImageNet classes with --imagenet",
+                             description="Predict with a run's model: `predict RUN_DIR INPUT.csv` or `predict RUN_DIR IMAGE...`; "
+                                         "or the pretrained backbone as-is: `predict --imagenet IMAGE...`.")
+    predict.add_argument("inputs", nargs="*", metavar="RUN_DIR INPUT", help="RUN_DIR then INPUT.csv or IMAGE...; with --imagenet just IMAGE...")
+    predict.add_argument("--output", type=Path, help="also write the predictions to this CSV (must not exist)")
+    predict.add_argument("--top-k", type=_positive_int, default=None, dest="top_k", help="show the K most likely classes per image (default: 1, or 5 with --imagenet)")
     predict.add_argument("--imagenet", action="store_true", help="classify images into the 1000 ImageNet classes with a pretrained backbone")
-    predict.add_argument("--backbone", default=None, help="backbone for --imagenet (default efficientnet_lite0)")
+    predict.add_argument("--backbone", default=None, help="backbone for --imagenet (default: efficientnet_lite0, offline)")
+    predict.add_argument("--weights", type=Path, default=None, help="local weights file for --imagenet with a keras.applications backbone")
     predict.set_defaults(handler=_predict)
 
     evaluate = sub.add_parser("evaluate", help="recompute a run's metrics on another labelled CSV or image folder")
-    evaluate.add_argument("run_dir", type=Path)
-    evaluate.add_argument("data")
+    evaluate.add_argument("run_dir", type=Path, help="a run folder written by `tfjourney train`")
+    evaluate.add_argument("data", help="a CSV with the target column (tabular runs) or an image folder of the same classes (image runs)")
     evaluate.set_defaults(handler=_evaluate)
 
     blueprint = sub.add_parser("blueprint", help="print a blueprint table (all of them without NAME)")
-    blueprint.add_argument("name", nargs="?")
+    blueprint.add_argument("name", nargs="?", help="regression, classification, cnn or transfer")
     blueprint.set_defaults(handler=_blueprint)
 
     datasets = sub.add_parser("datasets", help="list embedded and downloadable datasets; `datasets fetch NAME` downloads one")
-    datasets.add_argument("action", nargs="?", choices=("list", "fetch"), default="list")
-    datasets.add_argument("name", nargs="?")
+    datasets.add_argument("action", nargs="?", choices=("list", "fetch"), default="list", help="list (default) or fetch")
+    datasets.add_argument("name", nargs="?", help="dataset to fetch, e.g. pizza_steak")
     datasets.add_argument("--dir", type=Path, help="where to put a fetched dataset (default: the cache)")
+    datasets.add_argument("--file", type=Path, help="use a zip you downloaded yourself instead of downloading it")
     datasets.set_defaults(handler=_datasets)
 
     journey = sub.add_parser("journey", help="the whole learning journey on embedded data, with one index page")
-    journey.add_argument("--out", type=Path, default=None, help="output folder (default: journey/)")
-    journey.add_argument("--quick", action="store_true", help="small epochs and images: the whole journey in a few minutes")
-    journey.add_argument("--images", type=Path, help="use this image folder for the image steps")
-    journey.add_argument("--overwrite", action="store_true", help="replace an existing journey folder")
+    journey.add_argument("--out", type=Path, default=None, help="output folder (default: journey/<timestamp>)")
+    journey.add_argument("--quick", action="store_true", help="fewer epochs and smaller images: the whole journey in about a minute")
+    journey.add_argument("--images", type=Path, help="use this image folder for the CNN and transfer steps")
+    journey.add_argument("--overwrite", action="store_true", help="replace the runs of an existing journey folder")
     journey.set_defaults(handler=_journey)
 
     report = sub.add_parser("report", help="(re)write report.html for a run, or a comparison page for several")
-    report.add_argument("run_dirs", nargs="+", type=Path)
-    report.add_argument("--out", type=Path, help="comparison page path (default: compare.html beside the first run)")
+    report.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="one or more run folders")
+    report.add_argument("--out", type=Path, help="comparison page path or folder (default: compare.html beside the first run)")
     report.set_defaults(handler=_report)
 
     explain = sub.add_parser("explain", help="feature maps and Grad-CAM for an image through a CNN or transfer run")
-    explain.add_argument("run_dir", type=Path)
-    explain.add_argument("image", type=Path)
-    explain.add_argument("--layer", help="convolution layer to explain (default: the last one)")
+    explain.add_argument("run_dir", type=Path, help="a cnn or transfer run folder")
+    explain.add_argument("image", type=Path, help="the image to explain")
+    explain.add_argument("--layer", help="convolution layer for Grad-CAM (default: the last one)")
     explain.add_argument("--class", dest="class_name", help="class to explain (default: the predicted one)")
     explain.set_defaults(handler=_explain)
     return parser
@@ -231,7 +268,7 @@ def _train_transfer(args: argparse.Namespace) -> None:
 def _predict(args: argparse.Namespace) -> None:
     from tfjourney.predict import predict
 
-    result = predict(args.inputs, output=args.output, top_k=args.top_k, imagenet=args.imagenet, backbone=args.backbone)
+    result = predict(args.inputs, output=args.output, top_k=args.top_k, imagenet=args.imagenet, backbone=args.backbone, weights=args.weights)
     print(result.to_text())
     if args.output:
         print(f"predictions written to {args.output}")
@@ -255,7 +292,7 @@ def _datasets(args: argparse.Namespace) -> None:
     from tfjourney.data.catalog import fetch, list_datasets
 
     if args.action == "fetch":
-        path = fetch(args.name, args.dir)
+        path = fetch(args.name, args.dir, file=args.file)
         print(f"{args.name} is ready at {path}")
     else:
         print(list_datasets())
@@ -284,7 +321,7 @@ def _explain(args: argparse.Namespace) -> None:
 # ----------------------------------------------------------------------------- entry point
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Our own warnings as one tidy line; library noise (Keras, TF) stays quiet."""
-    if "tfjourney" in str(filename) or issubclass(category, UserWarning) and "tfjourney" in str(message):
+    if issubclass(category, TfjourneyWarning):
         print(f"tfjourney: warning: {message}", file=sys.stderr)
 
 
@@ -299,8 +336,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tfjourney: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("tfjourney: interrupted; no run folder was written.", file=sys.stderr)
+        print("tfjourney: interrupted; nothing half-written was left behind.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `tfjourney blueprint | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return 0
 
 

@@ -27,3 +27,7 @@ class DownloadError(TfjourneyError):
 
 class WeightsError(TfjourneyError):
     """A weights file is unsafe, of the wrong architecture, or unavailable."""
+
+
+class TfjourneyWarning(UserWarning):
+    """Something the user should know that does not stop the run (dropped rows, skipped images)."""

@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import base64
 import re
 from pathlib import Path
 
@@ -363,8 +362,33 @@ def _layer_note(index: int, total: int) -> str:
     return "Late layer: larger parts of objects; each map answers 'is this kind of part here?'."
 
 
-def _data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
+# Embedded figures: at most this wide (the page's content column is ~1050 px) and reduced to a 256-colour
+# palette, which keeps a transfer model's page (nine feature-map grids) near 1 MB instead of 4 MB.
+EMBED_MAX_WIDTH = 1400
+EMBED_COLORS = 256
+
+
+def _data_uri(path: Path, photo: bool = False) -> str:
+    """A figure for the page, lightened; the PNG file next to the page keeps full quality."""
+    from tfjourney.reports.report import embed_png
+
+    return embed_png(path, max_width=EMBED_MAX_WIDTH, colors=EMBED_COLORS, dither=photo)
+
+
+def gradcam_title(explained: str, p_explained: float, predicted: str, p_predicted: float, asked: bool, layer: str) -> str:
+    """The Grad-CAM figure's title: which class is explained, why, how likely it is, and at which layer.
+
+    >>> gradcam_title("steak", 0.916, "steak", 0.916, False, "top_activation")
+    "Grad-CAM for 'steak' (predicted, 91.6%) — layer top_activation"
+    >>> gradcam_title("omelette", 0.051, "steak", 0.916, True, "top_activation")
+    "Grad-CAM for 'omelette' (asked for; predicted: steak 91.6%) — p(omelette) = 5.1%, layer top_activation"
+    """
+    if not asked:
+        return f"Grad-CAM for {explained!r} (predicted, {p_predicted:.1%}) — layer {layer}"
+    if explained == predicted:
+        return f"Grad-CAM for {explained!r} (asked for, also predicted, {p_predicted:.1%}) — layer {layer}"
+    return (f"Grad-CAM for {explained!r} (asked for; predicted: {predicted} {p_predicted:.1%}) — "
+            f"p({explained}) = {p_explained:.1%}, layer {layer}")
 
 
 def _render(**context) -> str:
@@ -384,8 +408,8 @@ def _write_figures(model, image, display, out: Path, layers: list[str], cam_laye
     maps = feature_maps(model, image, layers)
     heatmap, explained, probabilities = grad_cam(model, image, class_index, cam_layer)
     predicted = int(np.argmax(probabilities))
-    label = "predicted" if class_index is None else f"asked for (predicted: {names[predicted]} {probabilities[predicted]:.1%})"
-    title = f"Grad-CAM for {names[explained]!r} ({label}), p = {probabilities[explained]:.1%}, layer {cam_layer}"
+    title = gradcam_title(names[explained], float(probabilities[explained]), names[predicted], float(probabilities[predicted]),
+                          class_index is not None, cam_layer)
     plot_grad_cam(display, heatmap, title, out / "gradcam.png")
     plot_filters(first_layer_filters(model), out / "filters.png")
     layer_views = []
@@ -399,7 +423,7 @@ def _write_figures(model, image, display, out: Path, layers: list[str], cam_laye
            for i in order]
     return {"layers": layer_views, "top": top, "predicted": names[predicted], "p_predicted": f"{probabilities[predicted]:.1%}",
             "explained": names[explained], "p_explained": f"{probabilities[explained]:.1%}", "asked": class_index is not None,
-            "gradcam": _data_uri(out / "gradcam.png"), "filters": _data_uri(out / "filters.png")}
+            "gradcam": _data_uri(out / "gradcam.png", photo=True), "filters": _data_uri(out / "filters.png")}
 
 
 def _input_uri(display: np.ndarray, out: Path) -> str:
@@ -407,7 +431,7 @@ def _input_uri(display: np.ndarray, out: Path) -> str:
 
     path = out / "image.png"
     Image.fromarray(np.clip(display, 0, 255).astype(np.uint8)).save(path)
-    return _data_uri(path)
+    return _data_uri(path, photo=True)
 
 
 def explain_run(run_dir: Path | str, image_path: Path | str, layer: str | None = None, class_name: str | None = None) -> Path:

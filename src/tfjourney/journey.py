@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfjourney.errors import RunFolderError, TfjourneyError
+from tfjourney.errors import DataError, RunFolderError, TfjourneyError
 from tfjourney.reports.headline import headline
 
 
@@ -84,6 +84,8 @@ def run_journey(
     """Run every step, print a progress line each, and write `out/index.html`; returns its path."""
     from tfjourney.reports import render_index
 
+    if images is not None and not Path(images).is_dir():
+        raise DataError(f"--images {images} is not a folder; pass a folder of class sub-folders (or leave --images out).")
     out = Path(out) if out else default_journey_dir()
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise RunFolderError(f"{out} already exists; pass --overwrite to replace its runs, or choose another --out.")

@@ -20,8 +20,13 @@ class Predictions:
     table: pd.DataFrame
 
     def to_text(self) -> str:
-        with pd.option_context("display.max_rows", 200, "display.width", 200, "display.float_format", "{:.4g}".format):
+        with pd.option_context("display.max_rows", 500, "display.width", 200, "display.float_format", _format_number):
             return self.table.to_string(index=False)
+
+
+def _format_number(value: float) -> str:
+    """Probabilities with 4 decimals, large predictions with thousands separators, never 1.6e+04."""
+    return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:.4f}"
 
 
 def predict(
@@ -30,6 +35,7 @@ def predict(
     top_k: int | None = None,
     imagenet: bool = False,
     backbone: str | None = None,
+    weights: Path | None = None,
 ) -> Predictions:
     """`inputs` is [RUN_DIR, INPUT.csv] or [RUN_DIR, IMAGE...], or [IMAGE...] with `imagenet=True`."""
     if imagenet:
@@ -37,7 +43,7 @@ def predict(
 
         if not inputs:
             raise DataError("no images given; pass one or more image paths after --imagenet.")
-        return Predictions(_write(predict_imagenet(inputs, backbone=backbone, top_k=top_k or 5), output))
+        return Predictions(_write(predict_imagenet(inputs, backbone=backbone, top_k=top_k or 5, weights=weights), output))
     if len(inputs) < 2:
         raise DataError("predict needs a run folder and an input: `tfjourney predict RUN_DIR INPUT.csv` or `tfjourney predict RUN_DIR IMAGE...`.")
     run = load_run(inputs[0])

@@ -14,6 +14,7 @@ import platform
 import shutil
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -48,12 +49,37 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def is_run_folder(path: Path | str) -> bool:
+    return (Path(path) / RUN_FILE).is_file()
+
+
 def check_can_write(run_dir: Path, overwrite: bool) -> None:
-    """Fail before any training if the destination holds something we must not replace."""
-    if run_dir.exists() and not overwrite:
-        raise RunFolderError(f"{run_dir} already exists; pass --overwrite to replace it, or choose another --out.")
-    if run_dir.exists() and not run_dir.is_dir():
+    """Fail before any training if the destination holds something we must not replace.
+
+    `--overwrite` replaces only a previous *run folder* (one with run.json), never a
+    folder of the user's own files, and never the folder the user is working in.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.exists():
+        return
+    if not run_dir.is_dir():
         raise RunFolderError(f"{run_dir} exists and is not a folder; choose another --out.")
+    if not overwrite:
+        raise RunFolderError(f"{run_dir} already exists; pass --overwrite to replace it, or choose another --out.")
+    here = Path.cwd().resolve()
+    if run_dir.resolve() == here or run_dir.resolve() in here.parents:
+        raise RunFolderError(f"{run_dir} is the current folder (or holds it), which --overwrite will not replace; choose another --out.")
+    if any(run_dir.iterdir()) and not is_run_folder(run_dir):
+        raise RunFolderError(
+            f"{run_dir} exists and is not a tfjourney run folder (no {RUN_FILE}); --overwrite only replaces runs, "
+            f"so choose another --out."
+        )
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 class RunWriter:
@@ -61,13 +87,21 @@ class RunWriter:
 
     def __init__(self, run_dir: Path | str, overwrite: bool = False):
         self.run_dir = Path(run_dir)
+        self.target = Path(os.path.abspath(self.run_dir))  # "." has no name; its absolute form does
         self.overwrite = overwrite
         check_can_write(self.run_dir, overwrite)
         self.staging: Path | None = None
+        self.created_parent = False
 
     def __enter__(self) -> Path:
-        self.run_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.run_dir.name}.partial-", dir=self.run_dir.parent))
+        parent = self.target.parent
+        try:
+            self.created_parent = not parent.exists()
+            parent.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.partial-", dir=parent))
+        except OSError as exc:
+            raise RunFolderError(f"cannot write the run folder {self.run_dir} ({exc.strerror or exc}); choose another --out.") from None
+        os.chmod(self.staging, 0o777 & ~_umask())  # mkdtemp makes it private; a run folder is meant to be shared
         (self.staging / "plots").mkdir()
         return self.staging
 
@@ -75,15 +109,17 @@ class RunWriter:
         assert self.staging is not None
         if exc_type is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
+            if self.created_parent and not any(self.target.parent.iterdir()):
+                self.target.parent.rmdir()
             return
         check_can_write(self.run_dir, self.overwrite)
-        if self.run_dir.exists():
-            trash = self.run_dir.with_name(f".{self.run_dir.name}.replaced-{os.getpid()}")
-            self.run_dir.rename(trash)
-            self.staging.rename(self.run_dir)
+        if self.target.exists():
+            trash = self.target.with_name(f".{self.target.name}.replaced-{os.getpid()}")
+            self.target.rename(trash)
+            self.staging.rename(self.target)
             shutil.rmtree(trash, ignore_errors=True)
         else:
-            self.staging.rename(self.run_dir)
+            self.staging.rename(self.target)
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -136,7 +172,9 @@ class Run:
 
         if not self.model_path.is_file():
             raise RunFolderError(f"{self.model_path} is missing; re-run training to recreate the model.")
-        return keras.saving.load_model(self.model_path)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="When providing `inputs` as a dict")  # see models/tabular.py
+            return keras.saving.load_model(self.model_path)
 
 
 def load_run(path: Path | str, expect: tuple[str, ...] | None = None) -> Run:

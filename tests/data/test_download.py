@@ -124,6 +124,7 @@ def test_fetch_verifies_extracts_and_caches(tmp_path, server, payload):
     digest = hashlib.sha256(payload).hexdigest()
     folder = _fetch(tmp_path, _catalog(server.url, digest))
     assert folder.name == "tiny" and (folder / "train" / "pizza" / "0.png").is_file()
+    assert folder == tmp_path / "cache" / "tiny"  # the zip's own top folder, not cache/tiny/tiny
     assert not any("__MACOSX" in str(p) for p in (tmp_path / "cache").rglob("*"))
     assert sha256_of(tmp_path / "cache" / "tiny.zip") == digest
     assert len(server.requests) == 1

@@ -50,7 +50,8 @@ def test_too_many_fine_tune_layers_names_the_maximum(small_backbone):
 def test_two_phase_epoch_bookkeeping(transfer_run):
     run = load_run(transfer_run)
     training = run.record["training"]
-    assert training["fine_tune_start_epoch"] == 2  # phase 1 ran its 2 epochs
+    assert training["phase1_epochs"] == 2 and training["fine_tune_start_epoch"] == 3  # 1-based, as plotted
+    assert training["fine_tune_layers_requested"] == 5 and training["fine_tune_trainable_layers"] <= 5
     assert training["epochs_run"] == 3  # ... and fine-tuning continued for 1 more
     history = pd.read_csv(transfer_run / "history.csv")
     assert list(history["epoch"]) == [0, 1, 2]  # one CSV, phase 2 continuing from initial_epoch

@@ -56,6 +56,39 @@ def test_compare_out_elsewhere_keeps_links_working(two_runs, tmp_path):
     assert len(set(links)) == 2 and all((page.parent / link).resolve().is_file() for link in links)
 
 
+def test_compare_out_folder_and_foreign_files(two_runs, tmp_path):
+    from tfjourney.errors import RunFolderError
+
+    folder = tmp_path / "existing"
+    folder.mkdir()
+    page = report_runs(two_runs, out=folder)
+    assert page == folder / "compare.html" and page.is_file()
+    assert report_runs(two_runs, out=folder) == page  # our own page may be re-written
+    mine = tmp_path / "notes.html"
+    mine.write_text("<html>my own notes</html>")
+    with pytest.raises(RunFolderError, match="not written by tfjourney; pass another --out"):
+        report_runs(two_runs, out=mine)
+    assert mine.read_text() == "<html>my own notes</html>"
+    (folder / "compare.html").write_text("hand-written")
+    with pytest.raises(RunFolderError, match="exists and was not written by tfjourney"):
+        report_runs(two_runs, out=folder)
+
+
+def test_mixed_blueprints_get_small_multiples_and_grouped_metrics(two_runs, tmp_path):
+    """A classification run next to regression ones: separate panels, one metric table per family, no key=– rows."""
+    from tfjourney.pipelines.tabular import train_tabular
+
+    other = train_tabular("classification", "circles", out=tmp_path / "circles", epochs=2, seed=0).path
+    page = report_runs([*two_runs, other], out=tmp_path / "mixed.html")
+    html = page.read_text(encoding="utf-8")
+    assert "one panel per run" in html and "overlaid" not in html
+    assert "Regression runs" in html and "Classification runs" in html
+    assert "=–" not in html
+    assert "hidden=10" in html
+    same = report_runs(two_runs, out=tmp_path / "same.html").read_text(encoding="utf-8")
+    assert "Training curves, overlaid" in same and "Regression runs" not in same
+
+
 def test_index_cards_link_to_reports(two_runs, tmp_path):
     cards = [
         {"step": "Regression", "blueprint": "regression", "run_dir": two_runs[0], "dataset": "diabetes", "headline": "MAE 40",
@@ -75,4 +108,5 @@ def test_index_cards_link_to_reports(two_runs, tmp_path):
         assert (out.parent / link).resolve().is_file()
     assert "MAE 40" in html and "DataError: no images found" in html
     assert "Hidden layers" in html
+    assert "Three steps across the four architectures" in html
     assert all(src.startswith("data:image/png") for src in re.findall(r'<img[^>]*\ssrc="([^"]*)"', html))

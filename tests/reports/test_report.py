@@ -88,6 +88,39 @@ def test_reproduce_section_quotes_command_and_timings(tmp_path, runs):
     html = _html(run_dir)
     assert "tfjourney train regression &#39;my data.csv&#39;" in html
     assert "8.1 s" in html and "1 min 15 s" in html
+    assert "--overwrite" not in html  # no --out in the command: re-running it as written works
+    record["command"] += ["--out", "runs/x"]
+    (run_dir / "run.json").write_text(json.dumps(record))
+    assert "add <code>--overwrite</code> to replace this run" in _html(run_dir)
+
+
+def test_long_metric_values_get_smaller_tiles(tmp_path, runs):
+    run_dir = tmp_path / "big-numbers"
+    shutil.copytree(runs["regression"], run_dir)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    metrics.update(mse=19227180.4, rmse=4384.9, mae=2530.2)
+    (run_dir / "metrics.json").write_text(json.dumps(metrics))
+    html = _html(run_dir)
+    assert '<meta name="generator" content="tfjourney">' in html
+    assert re.search(r'<div class="value long">19,227,180</div>', html)
+    assert re.search(r'<div class="value ">4,385</div>', html)
+
+
+def test_transfer_training_keys_have_clear_labels(tmp_path, runs):
+    run_dir = tmp_path / "fine-tuned"
+    shutil.copytree(runs["binary"], run_dir)
+    record = json.loads((run_dir / "run.json").read_text())
+    record["training"] = {"epochs_run": 10, "best_epoch": 9, "phase1_epochs": 5, "fine_tune_start_epoch": 6,
+                          "fine_tune_trainable_layers": 13, "fine_tune_layers_requested": 20}
+    (run_dir / "run.json").write_text(json.dumps(record))
+    html = _html(run_dir)
+    assert "Fine-tuning from epoch" in html and "Feature-extraction epochs" in html
+    assert "13 of 20" in html and "13 of the top 20 layers" in html and "BatchNormalization" in html
+    assert "Fine tune trainable layers" not in html
+    record["training"] = {"epochs_run": 6, "fine_tune_trainable_layers": 13}  # older run.json: no requested count
+    (run_dir / "run.json").write_text(json.dumps(record))
+    html = _html(run_dir)
+    assert "Unfrozen for fine-tuning" in html and "BatchNormalization" in html
 
 
 def test_missing_model_and_plot_still_render_with_notice(tmp_path, runs):

@@ -21,9 +21,11 @@ def list_datasets() -> str:
     return "\n".join(lines)
 
 
-def fetch(name: str | None, dest_dir: Path | None = None) -> Path:
+def fetch(name: str | None, dest_dir: Path | None = None, file: Path | None = None) -> Path:
     if not name:
         raise DataError(f"name the dataset to fetch: `tfjourney datasets fetch NAME` with NAME one of: {', '.join(CATALOG)}.")
     if name not in CATALOG:
         raise DataError(f"unknown downloadable dataset {name!r}; choose one of: {', '.join(CATALOG)}.")
-    return fetch_dataset(name, dest_dir)
+    if file is not None and not Path(file).is_file():
+        raise DataError(f"--file {file} does not exist; pass the path of the zip you downloaded.")
+    return fetch_dataset(name, dest_dir, file=file)

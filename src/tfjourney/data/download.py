@@ -361,8 +361,10 @@ def fetch_dataset(
     zip_path = root / f"{entry.name}.zip"
     extract_to = root / entry.name
     done_marker = extract_to / ".tfjourney-extracted"
-    if file is not None and not zip_path.is_file():
+    if file is not None:  # the user vouches for this zip: it replaces any cached copy and its recorded digest
         _copy_in(Path(file), zip_path)
+        _sidecar(zip_path).unlink(missing_ok=True)
+        done_marker.unlink(missing_ok=True)
     try:
         download_file(
             entry.url,
@@ -382,12 +384,31 @@ def fetch_dataset(
             f"--file PATH` / place it at {zip_path}."
         ) from exc
     if done_marker.is_file():
-        return Path(done_marker.read_text(encoding="utf-8").strip() or extract_to)
-    if extract_to.exists():
-        shutil.rmtree(extract_to)  # a half-finished earlier extraction
-    folder = safe_extract(zip_path, extract_to)
-    done_marker.write_text(str(folder), encoding="utf-8")
-    return folder
+        return extract_to
+    return _extract_once(zip_path, extract_to, trusted_digest=entry.sha256 is not None)
+
+
+def _extract_once(zip_path: Path, extract_to: Path, trusted_digest: bool) -> Path:
+    """Unzip to a hidden sibling, then move the dataset's own folder to `extract_to`.
+
+    Course zips hold one top-level folder (``pizza_steak/train/...``); moving that folder
+    up means ``fetch pizza_steak --dir data`` gives ``data/pizza_steak``, not a folder twice.
+    """
+    staging = extract_to.with_name(f".{extract_to.name}.extracting")
+    for leftover in (staging, extract_to):
+        if leftover.exists():
+            shutil.rmtree(leftover)  # a half-finished earlier extraction
+    try:
+        root = safe_extract(zip_path, staging)
+    except DownloadError:
+        if not trusted_digest:  # never keep trusting the digest of a zip that does not even open
+            zip_path.unlink(missing_ok=True)
+            _sidecar(zip_path).unlink(missing_ok=True)
+        raise
+    os.replace(root, extract_to)
+    shutil.rmtree(staging, ignore_errors=True)
+    (extract_to / ".tfjourney-extracted").write_text("complete\n", encoding="utf-8")
+    return extract_to
 
 
 def _copy_in(src: Path, zip_path: Path) -> None:

@@ -29,7 +29,7 @@ import tensorflow as tf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tfjourney.data.download import cache_root, safe_extract
-from tfjourney.errors import ConfigError, DataError
+from tfjourney.errors import ConfigError, DataError, TfjourneyWarning
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -343,7 +343,7 @@ def _skip_report(skipped: list[Path], folder: Path, strict: bool) -> None:
         )
     warnings.warn(
         f"skipped {len(names)} unreadable image(s): {shown} (pass --strict to make this an error)",
-        UserWarning,
+        TfjourneyWarning,
         stacklevel=3,
     )
 
@@ -470,6 +470,36 @@ def load_image_folder(
         files={k: [(o, lab) for o, _, lab in v] for k, v in labelled.items()},
         skipped=skipped,
     )
+
+
+def load_labelled_images(
+    data_dir: str | os.PathLike,
+    class_names: list[str],
+    image_size: int | tuple[int, int] = 224,
+    batch_size: int = 32,
+    strict: bool = False,
+) -> tuple[tf.data.Dataset, list[tuple[Path, int]]]:
+    """Every image of a folder (its test/ tree in the course layout), labelled in `class_names` order.
+
+    For evaluating a trained model: nothing is held out, and the folder may hold a subset of
+    the model's classes, but no class the model does not know.
+    """
+    size = _image_size(image_size)
+    folder = _existing_dir(data_dir)
+    trees = _layout(folder)
+    tree = trees.get("test", trees.get("all"))
+    unknown = sorted(set(tree) - set(class_names))
+    if unknown:
+        raise DataError(
+            f"{folder} has class folder(s) the model never learned: {', '.join(unknown)}; the model knows "
+            f"{', '.join(class_names)}. Remove those folders, or train a model with them."
+        )
+    scanned, skipped = _scan_tree(tree)
+    _skip_report(skipped, folder, strict)
+    _require_readable({"test": scanned}, folder)
+    items = _labelled(scanned, class_names)
+    dataset = _make_dataset(items, size, batch_size, shuffle=False, seed=0, cache=False)
+    return dataset, [(original, label) for original, _, label in items]
 
 
 def _require_readable(scanned: dict[str, dict[str, list]], folder: Path) -> None:

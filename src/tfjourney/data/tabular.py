@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from tfjourney.data.embedded import EMBEDDED_TABLES
-from tfjourney.errors import DataError
+from tfjourney.errors import DataError, TfjourneyWarning
 
 _DELIMITERS = ",;\t|"
 _SNIFF_BYTES = 64 * 1024
@@ -143,7 +143,7 @@ def _check_target(table: Table, kind: str) -> None:
     missing = int(frame[table.target].isna().sum())
     if missing:
         message = f"dropped {missing} row(s) whose target {table.target!r} is missing"
-        warnings.warn(message, stacklevel=3)
+        warnings.warn(message, TfjourneyWarning, stacklevel=3)
         table.notes.append(message)
         table.frame = frame = frame[frame[table.target].notna()].reset_index(drop=True)
     if len(frame) < 10:

@@ -65,7 +65,7 @@ def get_backbone_spec(name: str) -> BackboneSpec:
 def _check_weights_arg(weights: str | os.PathLike | None) -> None:
     """Reject a weights value that is neither 'imagenet', None nor an existing file."""
     if weights is not None and str(weights) != "imagenet" and not Path(weights).is_file():
-        raise WeightsError(f"weights file {weights} does not exist; pass 'imagenet', None, or a path to a local weights file")
+        raise WeightsError(f"weights file {weights} does not exist; pass --weights with the path of a local weights file, or leave --weights out to use ImageNet weights.")
 
 
 def _is_download_failure(exc: Exception) -> bool:

@@ -7,6 +7,7 @@ lookup), so `model.keras` accepts the same raw CSV columns the user trained on.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import keras
@@ -127,6 +128,17 @@ def _hidden_stack(features, hidden: tuple[int, ...], activation: str):
     return x
 
 
+DICT_INPUT_WARNING = "When providing `inputs` as a dict"
+
+
+def _dict_input_model(inputs: dict, output, name: str) -> keras.Model:
+    """Inputs keyed by the raw column name; a name Keras cannot use as a layer name ("a/b") differs
+    on purpose, so Keras's warning about it is noise here."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=DICT_INPUT_WARNING)
+        return keras.Model(inputs, output, name=name)
+
+
 def build_regression_model(
     plans: list[ColumnPlan], config: dict, target_mean: float = 0.0, target_std: float = 1.0
 ) -> keras.Model:
@@ -141,7 +153,7 @@ def build_regression_model(
     output = keras.layers.Dense(1, activation=activation, name="output")(x)
     if activation is None:
         output = keras.layers.Rescaling(scale=target_std, offset=target_mean, name="to_target_units")(output)
-    return keras.Model(inputs, output, name="regression")
+    return _dict_input_model(inputs, output, "regression")
 
 
 def build_classification_model(plans: list[ColumnPlan], config: dict, n_classes: int) -> keras.Model:
@@ -153,4 +165,4 @@ def build_classification_model(plans: list[ColumnPlan], config: dict, n_classes:
     if activation == "auto":
         activation = "sigmoid" if binary else "softmax"
     output = keras.layers.Dense(1 if binary else n_classes, activation=activation, name="output")(x)
-    return keras.Model(inputs, output, name="binary_classification" if binary else "multiclass_classification")
+    return _dict_input_model(inputs, output, "binary_classification" if binary else "multiclass_classification")

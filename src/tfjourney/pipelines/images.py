@@ -11,7 +11,7 @@ import pandas as pd
 
 from tfjourney import plots
 from tfjourney.data.embedded_images import EMBEDDED_IMAGE_DATASETS, EMBEDDED_IMAGE_SIZES, materialize_image_dataset
-from tfjourney.data.images import ImageData, load_image_folder, read_image
+from tfjourney.data.images import ImageData, load_labelled_images, read_image
 from tfjourney.errors import DataError, RunFolderError
 from tfjourney.metrics import class_probabilities, classification_metrics
 from tfjourney.runs import Run
@@ -149,11 +149,10 @@ def predict_images(run: Run, paths: list[str | Path], top_k: int = 1) -> pd.Data
 
 
 def evaluate_images(run: Run, data: str | Path) -> dict:
-    """The run's model on another image folder with the same classes (all of it counts as test)."""
+    """The run's model on another image folder of (some of) the same classes: every image counts."""
     folder, _, _ = resolve_image_source(data)
     class_names = run.record["data"]["class_names"]
-    image_data = load_image_folder(folder, tuple(_image_size_of(run)), validation_split=0.2)
-    if image_data.class_names != class_names:
-        raise DataError(f"{data} has classes {', '.join(image_data.class_names)}; the model knows {', '.join(class_names)}.")
-    probabilities = run.load_model().predict(image_data.test, verbose=0)
-    return classification_metrics(labels_of(image_data, "test"), probabilities, class_names)
+    dataset, files = load_labelled_images(folder, class_names, tuple(_image_size_of(run)))
+    probabilities = run.load_model().predict(dataset, verbose=0)
+    labels = np.array([label for _, label in files])
+    return {"images": len(files), **classification_metrics(labels, probabilities, class_names)}

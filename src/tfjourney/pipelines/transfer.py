@@ -200,8 +200,14 @@ def train_transfer(
             metrics_extra["phase1_accuracy"] = _test_accuracy(model, image_data)
             phase2, trainable = _phase2(model, backbone, image_data, config, phase1.epochs_run, staging, verbose)
             timings["fine_tune_seconds"] = phase2.seconds
-            training.update(fine_tune_start_epoch=phase1.epochs_run, epochs_run=phase1.epochs_run + phase2.epochs_run,
-                            best_epoch=phase2.best_epoch, fine_tune_trainable_layers=trainable)
+            training.update(
+                phase1_epochs=phase1.epochs_run,
+                fine_tune_start_epoch=phase1.epochs_run + 1,  # 1-based, as in the plots
+                epochs_run=phase1.epochs_run + phase2.epochs_run,
+                best_epoch=phase2.best_epoch,
+                fine_tune_layers_requested=config["fine_tune_layers"],
+                fine_tune_trainable_layers=trainable,  # fewer than requested: BatchNormalization stays frozen
+            )
             plots.compare_historys(phase1.history, phase2.history, phase1.epochs_run, staging / "plots" / "compare_histories.png")
             history = {k: phase1.history.get(k, []) + phase2.history.get(k, []) for k in phase1.history}
         else:
@@ -228,7 +234,9 @@ def train_transfer(
 
 
 # ----------------------------------------------------------------------------- as-is
-def predict_imagenet(paths: list[str | Path], backbone: str | None = None, top_k: int = 5) -> pd.DataFrame:
+def predict_imagenet(
+    paths: list[str | Path], backbone: str | None = None, top_k: int = 5, weights: str | Path | None = None
+) -> pd.DataFrame:
     """The first kind of transfer learning: the pretrained model as-is, top-k ImageNet classes."""
     name = backbone or DEFAULT_BACKBONE
     spec = get_backbone_spec(name)
@@ -236,7 +244,7 @@ def predict_imagenet(paths: list[str | Path], backbone: str | None = None, top_k
         if not Path(path).exists():
             raise DataError(f"image not found: {path}; check the path.")
     images = np.stack([read_image(p, spec.default_image_size, center_crop=True) for p in paths])
-    probabilities = build_imagenet_classifier(name).predict(images, verbose=0)
+    probabilities = build_imagenet_classifier(name, weights=weights or "imagenet").predict(images, verbose=0)
     rows = []
     for path, top in zip(paths, decode_top_k(probabilities, k=top_k)):
         rows += [{"image": str(path), "rank": rank, "class": label, "probability": p} for rank, (label, p) in enumerate(top, 1)]

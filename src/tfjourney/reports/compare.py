@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tfjourney.errors import RunFolderError
 from tfjourney.reports.headline import headline
 from tfjourney.reports.report import (
     REPORT_FILE,
@@ -40,18 +41,67 @@ def report_runs(run_dirs: Sequence[Path | str], out: Path | str | None = None) -
     reports = [write_report(run.path) for run in runs]
     if len(runs) == 1:
         return reports[0]
-    out = Path(out) if out is not None else runs[0].path.resolve().parent / COMPARE_FILE
+    out = compare_path(runs[0].path, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render("compare.html.j2", v=_compare_view(runs, out)), encoding="utf-8")
     return out
 
 
+GENERATOR_MARK = '<meta name="generator" content="tfjourney">'
+
+
+def compare_path(first_run: Path, out: Path | str | None) -> Path:
+    """Where the comparison page goes: `out`, COMPARE_FILE inside `out` if it is a folder, else next to the first run.
+
+    Raises RunFolderError rather than overwrite a file that tfjourney did not write.
+    """
+    path = Path(out) if out is not None else Path(first_run).resolve().parent / COMPARE_FILE
+    if path.is_dir():
+        path = path / COMPARE_FILE
+    if path.exists() and not _written_by_us(path):
+        raise RunFolderError(f"{path} exists and was not written by tfjourney; pass another --out (a new file or a folder).")
+    return path
+
+
+def _written_by_us(path: Path) -> bool:
+    """True for a page tfjourney rendered (base.html.j2 puts a generator meta tag in its head)."""
+    if not path.is_file():
+        return False
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return GENERATOR_MARK in head
+
+
 def _metric_columns(runs: list[Run]) -> list[str]:
-    """Scalar metrics in first-seen order, the model's own before its baselines."""
+    """Scalar metrics present in at least one run, in first-seen order, the model's own before its baselines."""
     names: list[str] = []
     for run in runs:
         names += [k for k, v in run.metrics.items() if _is_number(v) and k not in names]
     return sorted(names, key=lambda n: (n.startswith(("baseline_", "linear_")), names.index(n)))
+
+
+# Shorter column headings for the comparison table, so a family's metrics fit side by side.
+_SHORT_LABELS = {
+    "baseline_mae": "Mean predictor",
+    "linear_mae": "Linear reg.",
+    "baseline_accuracy": "Majority class",
+    "linear_accuracy": "Logistic reg.",
+    "phase1_accuracy": "Frozen backbone",
+    "fine_tune_accuracy": "Fine-tuned",
+    "top_5_accuracy": "Top-5",
+}
+
+
+def _family(run: Run) -> str:
+    """"regression" or "classification": runs of one family share metrics, so they share a table."""
+    data = run.record.get("data") or {}
+    if run.blueprint == "regression" or data.get("task") == "regression" or (
+            "mae" in run.metrics and "accuracy" not in run.metrics):
+        return "regression"
+    return "classification"
 
 
 def _is_number(value: Any) -> bool:
@@ -66,13 +116,20 @@ def _best(runs: list[Run], name: str) -> float | None:
     return min(values) if lower_is_better(name) else max(values)
 
 
-def _config_differences(runs: list[Run]) -> list[list[str]]:
-    """Per run, "key=value" for every config entry that is not the same in all runs."""
+def _config_differences(runs: list[Run]) -> tuple[list[list[str]], list[int]]:
+    """Per run, "key=value" for config keys that at least two runs have and that differ among those runs.
+
+    Keys only one run has (settings specific to its blueprint) are not differences; each run gets their count instead.
+    """
+    configs = [run.record.get("config") or {} for run in runs]
     keys: list[str] = []
-    for run in runs:
-        keys += [k for k in (run.record.get("config") or {}) if k not in keys]
-    differing = [k for k in keys if len({repr((r.record.get("config") or {}).get(k)) for r in runs}) > 1]
-    return [[f"{k}={_short((run.record.get('config') or {}).get(k, '–'))}" for k in differing] for run in runs]
+    for config in configs:
+        keys += [k for k in config if k not in keys]
+    holders = {k: [i for i, config in enumerate(configs) if k in config] for k in keys}
+    differing = [k for k in keys if len(holders[k]) >= 2 and len({repr(configs[i][k]) for i in holders[k]}) > 1]
+    own = [sum(1 for k in config if len(holders[k]) < 2) for config in configs]
+    differences = [[f"{k}={_short(config[k])}" for k in differing if k in config] for config in configs]
+    return differences, own
 
 
 def _short(value: Any) -> str:
@@ -86,46 +143,100 @@ def _relative(target: Path, page: Path) -> str:
     return Path(os.path.relpath(target.resolve(), page.resolve().parent)).as_posix()
 
 
-def _overlay_png(runs: list[Run]) -> tuple[str | None, list[str]]:
-    """Loss (and the shared headline metric) of every run on one figure; also the runs without history."""
-    import matplotlib
+def _same_objective(runs: list[Run]) -> bool:
+    """True when every run has the same blueprint and loss, so their loss values share one scale."""
+    keys = {(run.blueprint, str((run.record.get("config") or {}).get("loss", "")), str((run.record.get("data") or {}).get("task", "")))
+            for run in runs}
+    return len(keys) == 1
 
-    matplotlib.use("Agg")
+
+def _png(fig) -> str:
     import matplotlib.pyplot as plt
 
-    histories = {run_name(run.path): read_history(run.path) for run in runs}
-    missing = [name for name, h in histories.items() if not h or "loss" not in h]
-    usable = {name: h for name, h in histories.items() if h and "loss" in h}
-    if not usable:
-        return None, missing
-    panels = ["loss"] + [m for m in ("mae", "accuracy") if all(m in h for h in usable.values())][:1]
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.2), squeeze=False)
-    colors = plt.get_cmap("tab10").colors
-    for ax, metric in zip(axes[0], panels):
-        for i, (name, history) in enumerate(usable.items()):
-            color = colors[i % len(colors)]
-            epochs = range(1, len(history[metric]) + 1)
-            ax.plot(epochs, history[metric], color=color, linestyle="--", linewidth=1.3, alpha=0.8)
-            if f"val_{metric}" in history:
-                ax.plot(epochs, history[f"val_{metric}"], color=color, linewidth=2, label=name)
-            else:
-                ax.plot([], [], color=color, linewidth=2, label=name)
-        ax.set(title=f"{metric_label(metric) if metric != 'loss' else 'Loss'}: validation solid, training dashed", xlabel="Epoch",
-               ylabel=metric)
-        ax.grid(alpha=0.3)
-        ax.legend(title="run", fontsize=9)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), missing
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _draw(ax, history: dict, metric: str, color, name: str) -> None:
+    epochs = range(1, len(history[metric]) + 1)
+    ax.plot(epochs, history[metric], color=color, linestyle="--", linewidth=1.3, alpha=0.8)
+    if f"val_{metric}" in history:
+        ax.plot(epochs, history[f"val_{metric}"], color=color, linewidth=2, label=name)
+    else:
+        ax.plot([], [], color=color, linewidth=2, label=name)
+
+
+def _overlay_png(runs: list[Run]) -> tuple[str | None, list[str], bool]:
+    """Loss curves of every run, and the runs without history.
+
+    One shared figure (plus the shared headline metric) when all runs have the same blueprint and loss; otherwise
+    small multiples, one panel per run in the same colours, because losses of different objectives do not share a
+    scale. The third value says which was drawn (True: small multiples).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    histories = {run_name(run.path): read_history(run.path) for run in runs}
+    blueprints = {run_name(run.path): run.blueprint for run in runs}
+    missing = [name for name, h in histories.items() if not h or "loss" not in h]
+    colors = plt.get_cmap("tab10").colors
+    color_of = {name: colors[i % len(colors)] for i, name in enumerate(histories)}
+    usable = {name: h for name, h in histories.items() if h and "loss" in h}
+    if not usable:
+        return None, missing, False
+    if not _same_objective(runs):
+        cols = min(3, len(usable))
+        rows = -(-len(usable) // cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(4.3 * cols, 3.3 * rows), squeeze=False)
+        for ax in axes.ravel()[len(usable):]:
+            ax.axis("off")
+        for ax, (name, history) in zip(axes.ravel(), usable.items()):
+            _draw(ax, history, "loss", color_of[name], name)
+            ax.set_title(f"{name} ({blueprints[name]})", color=color_of[name], fontsize=11, fontweight="bold")
+            ax.set(xlabel="Epoch", ylabel="loss")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.grid(alpha=0.3)
+        fig.suptitle("Loss of each run on its own scale: validation solid, training dashed", fontsize=12)
+        return _png(fig), missing, True
+    panels = ["loss"] + [m for m in ("mae", "accuracy") if all(m in h for h in usable.values())][:1]
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.2), squeeze=False)
+    for ax, metric in zip(axes[0], panels):
+        for name, history in usable.items():
+            _draw(ax, history, metric, color_of[name], name)
+        ax.set(title=f"{metric_label(metric) if metric != 'loss' else 'Loss'}: validation solid, training dashed", xlabel="Epoch",
+               ylabel=metric)
+        ax.grid(alpha=0.3)
+        ax.legend(title="run", fontsize=9)
+    return _png(fig), missing, False
+
+
+def _metric_table(runs: list[Run], rows: list[dict], title: str) -> dict:
+    """One table for runs of one family: only metrics some of them have, the best value of each column marked."""
+    columns = _metric_columns(runs)
+    best = {name: _best(runs, name) for name in columns}
+    return {
+        "title": title,
+        "columns": [{"name": n, "label": _SHORT_LABELS.get(n, metric_label(n)), "full": metric_label(n),
+                     "direction": "lower is better" if lower_is_better(n) else "higher is better",
+                     "baseline": n.startswith(("baseline_", "linear_"))} for n in columns],
+        "rows": [
+            {"name": row["name"], "link": row["link"], "blueprint": row["blueprint"],
+             "cells": [{"text": format_metric(name, run.metrics.get(name)) if _is_number(run.metrics.get(name)) else "–",
+                        "best": best[name] is not None and run.metrics.get(name) == best[name]} for name in columns]}
+            for run, row in zip(runs, rows)
+        ],
+    }
 
 
 def _compare_view(runs: list[Run], out: Path) -> dict:
-    """Rows of runs, metric columns with the best highlighted, config differences, overlaid curves."""
-    columns = _metric_columns(runs)
-    best = {name: _best(runs, name) for name in columns}
-    differences = _config_differences(runs)
+    """Rows of runs, metric tables (one per family) with the best highlighted, config differences, loss curves."""
+    differences, own = _config_differences(runs)
     rows = [
         {
             "name": run_name(run.path),
@@ -134,25 +245,29 @@ def _compare_view(runs: list[Run], out: Path) -> dict:
             "dataset": dataset_name(run.record),
             "source": str((run.record.get("data") or {}).get("source", "?")),
             "headline": headline(run.blueprint, run.metrics, run.record),
-            "cells": [
-                {"text": format_metric(name, run.metrics.get(name)) if _is_number(run.metrics.get(name)) else "–",
-                 "best": best[name] is not None and run.metrics.get(name) == best[name]}
-                for name in columns
-            ],
             "differences": diff,
+            "own_settings": n_own,
         }
-        for run, diff in zip(runs, differences)
+        for run, diff, n_own in zip(runs, differences, own)
     ]
-    overlay, no_history = _overlay_png(runs)
+    families: dict[str, list[int]] = {}
+    for i, run in enumerate(runs):
+        families.setdefault(_family(run), []).append(i)
+    titles = {"regression": "Regression runs", "classification": "Classification runs"}
+    tables = [
+        _metric_table([runs[i] for i in members], [rows[i] for i in members], titles[family] if len(families) > 1 else "")
+        for family, members in families.items()
+    ]
+    overlay, no_history, separate = _overlay_png(runs)
     blueprints = sorted({run.blueprint for run in runs})
     fingerprints = {(run.record.get("data") or {}).get("fingerprint") for run in runs}
     return {
         "title": f"Comparing {len(runs)} runs",
         "rows": rows,
-        "columns": [{"name": n, "label": metric_label(n), "direction": "lower is better" if lower_is_better(n) else "higher is better",
-                     "baseline": n.startswith(("baseline_", "linear_"))} for n in columns],
+        "tables": tables,
         "mixed_blueprints": blueprints if len(blueprints) > 1 else [],
         "mixed_data": len(fingerprints) > 1,
         "overlay": overlay,
+        "separate_curves": separate,
         "no_history": no_history,
     }

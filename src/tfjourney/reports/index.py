@@ -73,6 +73,12 @@ def _card_view(number: int, card: dict[str, Any], out: Path) -> dict:
     }
 
 
+def _count_word(n: int) -> str:
+    """"five" for 5: the intro counts the cards it sits above."""
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
 def render_index(cards: list[dict], out: Path, title: str = "Your tfjourney") -> Path:
     """Write the journey's index.html: an intro, then one card per step with links to the reports."""
     out = Path(out)
@@ -81,6 +87,7 @@ def render_index(cards: list[dict], out: Path, title: str = "Your tfjourney") ->
     view = {
         "title": title,
         "steps": steps,
+        "steps_word": _count_word(len(steps)),
         "ok": sum(1 for s in steps if s["ok"]),
         "failed": sum(1 for s in steps if not s["ok"]),
         "total_seconds": format_seconds(sum(c["seconds"] for c in cards if isinstance(c.get("seconds"), (int, float)))),

@@ -120,6 +120,16 @@ def format_seconds(value: Any) -> str:
     return f"{minutes} min {seconds:02d} s"
 
 
+def value_size(text: Any) -> str:
+    """A CSS class that shrinks a tile's value as it gets longer, so "19,227,180" stays inside its card."""
+    length = len(str(text))
+    if length > 11:
+        return "xlong"
+    if length > 7:
+        return "long"
+    return ""
+
+
 def metric_label(name: str) -> str:
     """The human name of a metric key."""
     return _METRIC_LABELS.get(name, (name.replace("_", " ").capitalize(), ""))[0]
@@ -135,11 +145,17 @@ def no_link(text: Any) -> Markup:
     return Markup(str(escape(str(text))).replace("://", "&#58;//"))
 
 
-def embed_png(path: Path, max_width: int | None = None) -> str:
-    """A PNG as a data URI; `max_width` downsizes it (thumbnails) so pages stay light."""
+def embed_png(path: Path, max_width: int | None = None, colors: int | None = None, dither: bool = False) -> str:
+    """A PNG as a data URI; `max_width` downsizes it (thumbnails) and `colors` reduces it to a palette so pages stay light.
+
+    A palette of 256 colours is invisible on colormap figures (viridis grids, heatmaps) and makes them about 4x
+    smaller; `dither` smooths the banding a photo would otherwise show.
+    """
     data = path.read_bytes()
     if max_width is not None:
         data = _downscale(data, max_width)
+    if colors is not None:
+        data = _palette(data, colors, dither)
     return "data:image/png;base64," + base64.b64encode(data).decode()
 
 
@@ -156,13 +172,28 @@ def _downscale(data: bytes, max_width: int) -> bytes:
         return buffer.getvalue()
 
 
+def _palette(data: bytes, colors: int, dither: bool) -> bytes:
+    """The PNG re-encoded with at most `colors` colours (kept as is when that would not make it smaller)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        rgb = image.convert("RGB")
+        if dither:
+            small = rgb.quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG)
+        else:
+            small = rgb.quantize(colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        buffer = io.BytesIO()
+        small.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue() if len(buffer.getvalue()) < len(data) else data
+
+
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("tfjourney", "reports/templates"),
     autoescape=jinja2.select_autoescape(["html", "j2"]),
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_ENV.filters.update(num=format_number, seconds=format_seconds, nolink=no_link, metric=format_metric)
+_ENV.filters.update(num=format_number, seconds=format_seconds, nolink=no_link, metric=format_metric, fit=value_size)
 
 
 def render(template: str, **context: Any) -> str:
@@ -486,7 +517,10 @@ def _reproduce_view(record: dict) -> dict:
         if key.endswith("_seconds") and isinstance(value, (int, float))
     ]
     total = sum(v for k, v in timings.items() if k.endswith("_seconds") and isinstance(v, (int, float)))
+    tokens = [str(c) for c in command] if isinstance(command, list) else str(command).split()
+    has_out = any(t == "--out" or t.startswith("--out=") for t in tokens) and "--overwrite" not in tokens
     return {
+        "has_out": has_out,
         "command": shlex.join(str(c) for c in command) if isinstance(command, list) else str(command),
         "seed": record.get("seed"),
         "created": str(record.get("created", "")).replace("T", " "),
@@ -497,15 +531,50 @@ def _reproduce_view(record: dict) -> dict:
     }
 
 
+_TRAINING_LABELS = {
+    "epochs_run": ("Epochs run", ""),
+    "best_epoch": ("Best epoch (weights restored)", ""),
+    "initial_epochs": ("Feature-extraction epochs", "backbone frozen, only the new head learns"),
+    "phase1_epochs": ("Feature-extraction epochs", "backbone frozen, only the new head learns"),
+    "fine_tune_epochs": ("Fine-tuning epochs", ""),
+    "fine_tune_start_epoch": ("Fine-tuning from epoch", "epochs counted from 1, as on the plots"),
+}
+_BATCHNORM_NOTE = "BatchNormalization layers among them stay frozen"
+
+
+def _unfrozen_tile(training: dict) -> dict | None:
+    """"13 of the top 20 layers": how many layers fine-tuning really unfroze, and why that can be fewer than asked."""
+    trainable = training.get("fine_tune_trainable_layers")
+    requested = training.get("fine_tune_layers_requested")
+    if trainable is None and requested is None:
+        return None
+    if trainable is not None and requested is not None:
+        return {"name": "Unfrozen for fine-tuning", "value": f"{_plain(trainable)} of {_plain(requested)}",
+                "hint": f"{_plain(trainable)} of the top {_plain(requested)} layers learn; {_BATCHNORM_NOTE}"}
+    if trainable is not None:
+        return {"name": "Unfrozen for fine-tuning", "value": _plain(trainable),
+                "hint": f"layers that learn in the backbone's top; {_BATCHNORM_NOTE}"}
+    return {"name": "Fine-tune layers requested", "value": _plain(requested), "hint": f"top backbone layers; {_BATCHNORM_NOTE}"}
+
+
 def _training_view(record: dict) -> list[dict]:
-    """Epochs run, best epoch and anything else the pipeline recorded about training."""
-    labels = {"epochs_run": "Epochs run", "best_epoch": "Best epoch (weights restored)", "initial_epochs": "Feature-extraction epochs",
-              "fine_tune_epochs": "Fine-tuning epochs"}
+    """Epochs run, best epoch and anything else the pipeline recorded about training, with readable labels."""
     training = record.get("training") or {}
-    items = [{"name": labels.get(k, k.replace("_", " ").capitalize()), "value": _plain(v)} for k, v in training.items()]
+    items = []
+    unfrozen_done = False
+    for key, value in training.items():
+        if key in ("fine_tune_trainable_layers", "fine_tune_layers_requested"):
+            if not unfrozen_done:
+                tile = _unfrozen_tile(training)
+                if tile:
+                    items.append(tile)
+                unfrozen_done = True
+            continue
+        name, hint = _TRAINING_LABELS.get(key, (key.replace("_", " ").capitalize(), ""))
+        items.append({"name": name, "value": _plain(value), "hint": hint})
     lr = record.get("lr_finder") or {}
     if "suggested" in lr:
-        items.append({"name": "Learning rate suggested by the finder", "value": f"{lr['suggested']:.3g}"})
+        items.append({"name": "Learning rate suggested by the finder", "value": f"{lr['suggested']:.3g}", "hint": ""})
     return items
 
 

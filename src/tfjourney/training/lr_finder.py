@@ -48,7 +48,7 @@ def find_learning_rate(
     """Sweep `model` (compiled, freshly built: the sweep spoils its weights) and suggest a rate."""
     sweep = _ExponentialSweep(start, end, steps)
     epochs = math.ceil(steps / max(steps_per_epoch, 1))
-    model.fit(train_data, epochs=epochs, callbacks=[sweep], verbose=0)
+    model.fit(train_data, epochs=epochs, callbacks=[sweep], verbose=0, shuffle=False)
     n = min(len(sweep.learning_rates), len(sweep.losses))
     lrs, losses = sweep.learning_rates[:n], sweep.losses[:n]
     return LRFinderResult(lrs, losses, suggest_learning_rate(lrs, losses))
