@@ -206,24 +206,25 @@ def _print_run(run) -> None:
     print(f"run folder: {run.path}")
 
 
+def _run_options(args: argparse.Namespace) -> dict:
+    """What every `train` command passes alike: where to write, the seed, the command to record."""
+    return {
+        "out": args.out,
+        "overwrite": args.overwrite,
+        "seed": args.seed,
+        "tensorboard": args.tensorboard,
+        "verbose": 2 if args.verbose else 0,
+        "command": ["tfjourney", *args.argv],
+    }
+
+
 def _train_tabular(args: argparse.Namespace) -> None:
     from tfjourney.pipelines.tabular import train_tabular
 
     names = ("hidden", "activation", "output_activation", "loss", "optimizer", "learning_rate", "epochs", "batch_size", "test_size", "task")
     run = train_tabular(
-        args.blueprint,
-        args.data,
-        target=args.target,
-        drop=args.drop,
-        out=args.out,
-        overwrite=args.overwrite,
-        seed=args.seed,
-        find_lr=args.find_lr,
-        tensorboard=args.tensorboard,
-        encoding=args.encoding,
-        verbose=2 if args.verbose else 0,
-        command=["tfjourney", *sys.argv[1:]],
-        **_hyperparameters(args, names),
+        args.blueprint, args.data, target=args.target, drop=args.drop, find_lr=args.find_lr, encoding=args.encoding,
+        **_run_options(args), **_hyperparameters(args, names),
     )
     _print_run(run)
 
@@ -232,36 +233,14 @@ def _train_cnn(args: argparse.Namespace) -> None:
     from tfjourney.pipelines.cnn import train_cnn
 
     names = ("image_size", "filters", "kernel_size", "padding", "strides", "pool", "conv_blocks", "augment", "epochs", "batch_size", "learning_rate")
-    run = train_cnn(
-        args.data,
-        out=args.out,
-        overwrite=args.overwrite,
-        seed=args.seed,
-        strict=args.strict,
-        tensorboard=args.tensorboard,
-        verbose=2 if args.verbose else 0,
-        command=["tfjourney", *sys.argv[1:]],
-        **_hyperparameters(args, names),
-    )
-    _print_run(run)
+    _print_run(train_cnn(args.data, strict=args.strict, **_run_options(args), **_hyperparameters(args, names)))
 
 
 def _train_transfer(args: argparse.Namespace) -> None:
     from tfjourney.pipelines.transfer import train_transfer
 
     names = ("backbone", "image_size", "augment", "epochs", "batch_size", "learning_rate", "fine_tune_layers", "fine_tune_epochs", "fine_tune_lr_factor")
-    run = train_transfer(
-        args.data,
-        out=args.out,
-        overwrite=args.overwrite,
-        seed=args.seed,
-        strict=args.strict,
-        weights=args.weights,
-        tensorboard=args.tensorboard,
-        verbose=2 if args.verbose else 0,
-        command=["tfjourney", *sys.argv[1:]],
-        **_hyperparameters(args, names),
-    )
+    run = train_transfer(args.data, strict=args.strict, weights=args.weights, **_run_options(args), **_hyperparameters(args, names))
     _print_run(run)
 
 
@@ -327,7 +306,9 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = [str(a) for a in (sys.argv[1:] if argv is None else argv)]
     args = parser.parse_args(argv)
+    args.argv = argv
     warnings.showwarning = _show_warning
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not for users
     try:

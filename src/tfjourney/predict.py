@@ -57,7 +57,7 @@ def predict(
         raise RunFolderError(f"{run.path} is a {run.blueprint} run, which predicts from a CSV; image prediction needs a cnn or transfer run.")
     if len(inputs) > 2:
         raise DataError(f"a {run.blueprint} run predicts from one CSV file; pass `tfjourney predict RUN_DIR INPUT.csv`.")
-    return Predictions(predict_tabular(run.path, inputs[1], output))
+    return Predictions(_write(predict_tabular(run.path, inputs[1]), output))
 
 
 def _write(table: pd.DataFrame, output: Path | None) -> pd.DataFrame:

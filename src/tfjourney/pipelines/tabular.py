@@ -266,8 +266,8 @@ def _plans(run: Run) -> list[ColumnPlan]:
     return [ColumnPlan(**{k: c[k] for k in keys}) for c in run.record["data"]["columns"]]
 
 
-def predict_tabular(run_dir: str | Path, input_csv: str | Path, output: str | Path | None = None) -> pd.DataFrame:
-    """Predictions for raw CSV rows, as a DataFrame (and a CSV when `output` is given)."""
+def predict_tabular(run_dir: str | Path, input_csv: str | Path) -> pd.DataFrame:
+    """Predictions for raw CSV rows, as a DataFrame: the prediction, and class probabilities."""
     run = load_run(run_dir, expect=TABULAR_BLUEPRINTS)
     frame = _read_rows(run, input_csv)
     model = run.load_model()
@@ -283,11 +283,6 @@ def predict_tabular(run_dir: str | Path, input_csv: str | Path, output: str | Pa
             result[f"p_{name}"] = probabilities[:, i]
     else:
         result[f"predicted_{target}"] = np.ravel(predictions)
-    if output is not None:
-        output = Path(output)
-        if output.exists():
-            raise DataError(f"{output} already exists; choose another --output or remove it first.")
-        result.to_csv(output, index=False)
     return result
 
 
