@@ -281,7 +281,7 @@ def _journey(args: argparse.Namespace) -> None:
     from tfjourney.journey import run_journey
 
     index = run_journey(out=args.out, quick=args.quick, images=args.images, overwrite=args.overwrite)
-    print(f"journey index: {index}")
+    print(f"journey index: {index.resolve()}")
 
 
 def _report(args: argparse.Namespace) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
+from PIL import Image
 
 from tfjourney.blueprints import get_blueprint
 from tfjourney.errors import TfjourneyError
@@ -160,8 +161,6 @@ def embed_png(path: Path, max_width: int | None = None, colors: int | None = Non
 
 
 def _downscale(data: bytes, max_width: int) -> bytes:
-    from PIL import Image
-
     with Image.open(io.BytesIO(data)) as image:
         if image.width <= max_width:
             return data
@@ -174,8 +173,6 @@ def _downscale(data: bytes, max_width: int) -> bytes:
 
 def _palette(data: bytes, colors: int, dither: bool) -> bytes:
     """The PNG re-encoded with at most `colors` colours (kept as is when that would not make it smaller)."""
-    from PIL import Image
-
     with Image.open(io.BytesIO(data)) as image:
         rgb = image.convert("RGB")
         if dither:
@@ -454,6 +451,15 @@ def _figure(run_dir: Path, name: str, caption: str, wide: bool = False) -> dict:
             "wide": wide}
 
 
+_WIDE_FIGURES = ("loss.png", "predicted_vs_actual.png", "predictions.png", "compare_histories.png")
+
+
+def _is_large(path: Path, min_width: int = 800) -> bool:
+    """A figure drawn wide (e.g. a 10-class confusion matrix) needs the full width to stay legible."""
+    with Image.open(path) as image:
+        return image.width >= min_width
+
+
 def _figures(run_dir: Path) -> dict[str, list[dict]]:
     """Every PNG in plots/, placed in its section; unknown ones go to "other" so nothing is lost."""
     plots_dir = run_dir / "plots"
@@ -461,7 +467,7 @@ def _figures(run_dir: Path) -> dict[str, list[dict]]:
     sections: dict[str, list[dict]] = {"curves": [], "results": [], "other": []}
     for name, (section, caption) in _PLACED.items():
         if name in present:
-            wide = name in ("loss.png", "predicted_vs_actual.png", "predictions.png", "compare_histories.png")
+            wide = name in _WIDE_FIGURES or _is_large(plots_dir / name)
             sections[section].append(_figure(run_dir, name, caption, wide))
     for name in present:
         if name not in _PLACED:
