@@ -112,7 +112,8 @@ def make_confusion_matrix(
 
 
 def plot_decision_boundary(
-    model_or_predict, X, y, path: Path | str | None = None, class_names: list[str] | None = None, resolution: int = 150
+    model_or_predict, X, y, path: Path | str | None = None, class_names: list[str] | None = None, resolution: int = 150,
+    feature_names: tuple[str, str] = ("feature 1", "feature 2"),
 ) -> plt.Figure:
     """The course's decision boundary for a 2-feature classifier.
 
@@ -139,14 +140,20 @@ def plot_decision_boundary(
     scatter = ax.scatter(X[:, 0], X[:, 1], c=y, s=14, cmap=plt.cm.RdYlBu, edgecolors="k", linewidths=0.3)
     names = class_names or [str(c) for c in np.unique(y)]
     ax.legend(scatter.legend_elements()[0], names, title="class", loc="upper right")
-    ax.set(title="Decision boundary", xlabel="feature 1", ylabel="feature 2", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
+    ax.set(title="Decision boundary (test points)", xlabel=feature_names[0], ylabel=feature_names[1],
+           xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
     fig.tight_layout()
     return _save(fig, path)
 
 
-def plot_lr_finder(learning_rates, losses, suggested: float, path: Path | str | None = None) -> plt.Figure:
+def plot_lr_finder(
+    learning_rates, losses, suggested: float, path: Path | str | None = None, smoothed=None
+) -> plt.Figure:
+    """Loss per batch while the rate grows; the smoothed curve is what the suggestion reads."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.semilogx(learning_rates, losses, color=TRAIN_COLOR, label="training loss")
+    ax.semilogx(learning_rates, losses, color=TRAIN_COLOR, alpha=0.35 if smoothed is not None else 1, label="training loss (per batch)")
+    if smoothed is not None:
+        ax.semilogx(learning_rates, smoothed, color=TRAIN_COLOR, linewidth=2, label="smoothed")
     ax.axvline(suggested, color=GOOD_COLOR, linestyle="--", label=f"suggested {suggested:.2g}")
     finite = np.asarray(losses)[np.isfinite(losses)]
     if finite.size:

@@ -203,7 +203,8 @@ def train_tabular(
         metrics = _evaluate(task, table, plans, train_df, test_df, y_test, predictions, class_names, staging)
         plots.plot_loss_curves(result.history, staging / "plots" / "loss.png", title=f"{kind} on {Path(table.source).name}")
         if lr_result is not None:
-            plots.plot_lr_finder(lr_result.learning_rates, lr_result.losses, lr_result.suggested, staging / "plots" / "lr_finder.png")
+            plots.plot_lr_finder(lr_result.learning_rates, lr_result.losses, lr_result.suggested, staging / "plots" / "lr_finder.png",
+                                 smoothed=lr_result.smoothed_losses)
             record["lr_finder"] = {"suggested": lr_result.suggested}
         if class_names and len(plans) == 2 and all(p.kind == "numeric" for p in plans):
             _plot_boundary(model, plans, test_df, y_test, class_names, staging / "plots" / "decision_boundary.png")
@@ -246,7 +247,7 @@ def _evaluate(task, table, plans, train_df, test_df, y_test, predictions, class_
 def _plot_boundary(model, plans, frame, y, class_names, path: Path) -> None:
     columns = [p.name for p in plans]
     predict = plots.predict_2d(lambda inputs: model.predict(inputs, verbose=0, batch_size=4096), columns)
-    plots.plot_decision_boundary(predict, frame[columns].to_numpy(), y, path, class_names)
+    plots.plot_decision_boundary(predict, frame[columns].to_numpy(), y, path, class_names, feature_names=tuple(columns))
 
 
 def _read_rows(run: Run, path: str | Path) -> pd.DataFrame:

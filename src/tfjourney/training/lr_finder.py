@@ -19,6 +19,10 @@ class LRFinderResult:
     losses: list[float]
     suggested: float
 
+    @property
+    def smoothed_losses(self) -> list[float]:
+        return _smooth(np.asarray(self.losses, dtype="float64")).tolist()
+
 
 class _ExponentialSweep(keras.callbacks.Callback):
     def __init__(self, start: float, end: float, steps: int):
