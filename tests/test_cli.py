@@ -236,3 +236,13 @@ def test_real_command_exit_code_and_stderr(tmp_path):
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("flags, needle", [
+    (["--output-activation", "softmax"], "--output-activation softmax does not fit a binary target"),
+    (["--loss", "sparse_categorical_crossentropy"], "does not fit a binary target"),
+    (["--task", "multiclass"], "--task multiclass does not fit"),
+])
+def test_classification_output_that_does_not_fit_the_target_is_refused(capsys, tmp_path, flags, needle):
+    _fails(capsys, ["train", "classification", "circles", "--out", tmp_path / "never", *flags], needle)
+    assert not (tmp_path / "never").exists()

@@ -88,6 +88,20 @@ def _task_of(kind: str, table: Table, requested: str) -> tuple[str, list[str]]:
     return inferred, class_names
 
 
+_OUTPUT_FOR_TASK = {"binary": ("sigmoid", "binary_crossentropy"), "multiclass": ("softmax", "sparse_categorical_crossentropy")}
+
+
+def _check_output_fits_task(task: str, config: dict) -> None:
+    """A sigmoid unit is for two classes, softmax for more: a mismatch trains but predicts nonsense."""
+    if task not in _OUTPUT_FOR_TASK:
+        return
+    activation, loss = _OUTPUT_FOR_TASK[task]
+    if config["output_activation"] not in ("auto", activation):
+        raise ConfigError(f"--output-activation {config['output_activation']} does not fit a {task} target, which uses {activation}; leave it at auto.")
+    if config["loss"] not in ("auto", loss):
+        raise ConfigError(f"--loss {config['loss']} does not fit a {task} target, which uses {loss}; leave it at auto.")
+
+
 def _targets(frame: pd.DataFrame, table: Table, class_names: list[str]) -> np.ndarray:
     if class_names:
         return encode_labels(frame[table.target], class_names)
@@ -147,6 +161,7 @@ def train_tabular(
     check_can_write(run_dir, overwrite)
     table = load_table(data, target, drop, kind, encoding=encoding)
     task, class_names = _task_of(kind, table, config.get("task", "auto"))
+    _check_output_fits_task(task, config)
     config["task"] = task
     timings: dict[str, float] = {}
 
