@@ -30,7 +30,7 @@ def work(tmp_path, monkeypatch):
     return folder
 
 
-def _fails(capsys, argv, *needles, folder=None):
+def _expect_failure(capsys, argv, *needles, folder=None):
     code = main([str(a) for a in argv])
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.startswith("tfjourney: error:")]
@@ -48,57 +48,57 @@ def _no_run_left(folder: Path, *allowed: str):
 
 
 def test_missing_file(capsys, work):
-    _fails(capsys, ["train", "regression", "nope.csv", "--target", "y", "--out", "run"], "file not found", "nope.csv")
+    _expect_failure(capsys, ["train", "regression", "nope.csv", "--target", "y", "--out", "run"], "file not found", "nope.csv")
     _no_run_left(work)
 
 
 def test_empty_csv(capsys, work):
     (work / "empty.csv").write_text("")
-    _fails(capsys, ["train", "regression", "empty.csv", "--target", "y", "--out", "run"], "empty.csv is empty")
+    _expect_failure(capsys, ["train", "regression", "empty.csv", "--target", "y", "--out", "run"], "empty.csv is empty")
     _no_run_left(work, "empty.csv")
 
 
 def test_target_not_a_column_lists_the_columns(capsys, work, small_csv):
     path = small_csv(n=30)
-    _fails(capsys, ["train", "regression", path, "--target", "price", "--out", "run"], "'price'", "age, bmi, num children, smoker, region, charges, claim, tier")
+    _expect_failure(capsys, ["train", "regression", path, "--target", "price", "--out", "run"], "'price'", "age, bmi, num children, smoker, region, charges, claim, tier")
     _no_run_left(work)
 
 
 def test_regression_target_not_numeric(capsys, work, small_csv):
-    _fails(capsys, ["train", "regression", small_csv(n=30), "--target", "smoker", "--out", "run"], "not numeric", "train classification")
+    _expect_failure(capsys, ["train", "regression", small_csv(n=30), "--target", "smoker", "--out", "run"], "not numeric", "train classification")
     _no_run_left(work)
 
 
 def test_classification_target_with_one_class(capsys, work, small_csv, frame_maker):
     frame = frame_maker(30)
     frame["claim"] = "yes"
-    _fails(capsys, ["train", "classification", small_csv(frame=frame), "--target", "claim", "--out", "run"], "only one class", "'yes'")
+    _expect_failure(capsys, ["train", "classification", small_csv(frame=frame), "--target", "claim", "--out", "run"], "only one class", "'yes'")
     _no_run_left(work)
 
 
 def test_class_with_a_single_example(capsys, work, small_csv, frame_maker):
     frame = frame_maker(30)
     frame["claim"] = ["yes"] * 15 + ["no"] * 14 + ["rare"]
-    _fails(capsys, ["train", "classification", small_csv(frame=frame), "--target", "claim", "--out", "run"], "'rare'", "single example")
+    _expect_failure(capsys, ["train", "classification", small_csv(frame=frame), "--target", "claim", "--out", "run"], "'rare'", "single example")
     _no_run_left(work)
 
 
 def test_unknown_embedded_dataset_lists_names(capsys, work):
-    _fails(capsys, ["train", "classification", "circels", "--out", "run"], "circels", "circles, moons, diabetes, breast_cancer, wine")
+    _expect_failure(capsys, ["train", "classification", "circels", "--out", "run"], "circels", "circles, moons, diabetes, breast_cancer, wine")
     _no_run_left(work)
 
 
 def test_existing_out_without_overwrite(capsys, work):
     (work / "run").mkdir()
     (work / "run" / "mine.txt").write_text("keep")
-    _fails(capsys, ["train", "classification", "circles", "--out", "run", *FAST], "already exists", "--overwrite")
+    _expect_failure(capsys, ["train", "classification", "circles", "--out", "run", *FAST], "already exists", "--overwrite")
     assert (work / "run" / "mine.txt").read_text() == "keep"
     _no_run_left(work, "run")
 
 
 def test_bad_config_value_is_a_one_line_error(capsys, work):
-    _fails(capsys, ["train", "classification", "circles", "--out", "run", "--test-size", "1.5"], "test_size", "between 0 and 1")
-    _fails(capsys, ["train", "classification", "circles", "--out", "run", "--epochs", "0"], "--epochs")
+    _expect_failure(capsys, ["train", "classification", "circles", "--out", "run", "--test-size", "1.5"], "test_size", "between 0 and 1")
+    _expect_failure(capsys, ["train", "classification", "circles", "--out", "run", "--epochs", "0"], "--epochs")
     _no_run_left(work)
 
 
@@ -137,7 +137,7 @@ def test_non_utf8_csv_suggests_encoding_then_latin1_works(capsys, work, small_cs
     frame = frame_maker(60)
     frame["region"] = frame["region"].replace({"northeast": "nordést", "southwest": "sudoéste"})
     path = small_csv(frame=frame, encoding="latin-1")
-    _fails(capsys, ["train", "regression", path, "--target", "charges", "--out", "run"], "--encoding latin-1", "utf-8")
+    _expect_failure(capsys, ["train", "regression", path, "--target", "charges", "--out", "run"], "--encoding latin-1", "utf-8")
     _no_run_left(work)
     assert main(["train", "regression", str(path), "--target", "charges", "--encoding", "latin-1", "--out", "run", *FAST]) == 0
     record = json.loads((work / "run" / "run.json").read_text())
@@ -168,7 +168,7 @@ def test_predict_input_missing_a_column_names_it(capsys, regression_run, mixed_c
     rows = pd.read_csv(mixed_csv).head(5).drop(columns=["smoker"])
     path = tmp_path / "in.csv"
     rows.to_csv(path, index=False)
-    _fails(capsys, ["predict", regression_run, path], "missing column(s)", "smoker")
+    _expect_failure(capsys, ["predict", regression_run, path], "missing column(s)", "smoker")
 
 
 def test_predict_unseen_category_is_handled(capsys, regression_run, mixed_csv, tmp_path):
@@ -184,13 +184,13 @@ def test_predict_unseen_category_is_handled(capsys, regression_run, mixed_csv, t
     assert np.isfinite(preds["predicted_charges"]).all()
     assert "predicted_charges" in capsys.readouterr().out
     # refuses to clobber an existing output
-    _fails(capsys, ["predict", regression_run, path, "--output", out], "already exists")
+    _expect_failure(capsys, ["predict", regression_run, path, "--output", out], "already exists")
 
 
 def test_predict_errors(capsys, regression_run, tmp_path):
-    _fails(capsys, ["predict", tmp_path / "norun", "x.csv"], "does not exist")
-    _fails(capsys, ["predict", regression_run, tmp_path / "x.csv"], "file not found")
-    _fails(capsys, ["predict", regression_run], "predict needs a run folder")
+    _expect_failure(capsys, ["predict", tmp_path / "norun", "x.csv"], "does not exist")
+    _expect_failure(capsys, ["predict", regression_run, tmp_path / "x.csv"], "file not found")
+    _expect_failure(capsys, ["predict", regression_run], "predict needs a run folder")
 
 
 def test_evaluate_prints_metric_keys(capsys, circles_run, tmp_path):
@@ -212,13 +212,13 @@ def test_evaluate_unknown_class_is_a_one_line_error(capsys, circles_run, tmp_pat
     frame.loc[0, "label"] = 7  # a class the model never saw
     path = tmp_path / "circles7.csv"
     frame.to_csv(path, index=False)
-    _fails(capsys, ["evaluate", circles_run, path], "never saw", "7")
+    _expect_failure(capsys, ["evaluate", circles_run, path], "never saw", "7")
 
 
 def test_evaluate_without_target_column(capsys, circles_run, tmp_path):
     path = tmp_path / "nolabel.csv"
     pd.DataFrame({"X0": [0.1, 0.2], "X1": [0.3, 0.4]}).to_csv(path, index=False)
-    _fails(capsys, ["evaluate", circles_run, path], "no target column", "'label'")
+    _expect_failure(capsys, ["evaluate", circles_run, path], "no target column", "'label'")
 
 
 # ------------------------------------------------------------------ the real command, in a subprocess
@@ -244,5 +244,5 @@ def test_real_command_exit_code_and_stderr(tmp_path):
     (["--task", "multiclass"], "--task multiclass does not fit"),
 ])
 def test_classification_output_that_does_not_fit_the_target_is_refused(capsys, tmp_path, flags, needle):
-    _fails(capsys, ["train", "classification", "circles", "--out", tmp_path / "never", *flags], needle)
+    _expect_failure(capsys, ["train", "classification", "circles", "--out", tmp_path / "never", *flags], needle)
     assert not (tmp_path / "never").exists()
