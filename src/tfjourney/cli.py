@@ -202,7 +202,7 @@ def _hyperparameters(args: argparse.Namespace, names: tuple[str, ...]) -> dict:
 def _print_run(run) -> None:
     from tfjourney.reports.headline import headline
 
-    print(headline(run.blueprint, run.metrics, run.record))
+    print(headline(run.blueprint, run.metrics))
     print(f"run folder: {run.path}")
 
 

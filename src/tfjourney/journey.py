@@ -115,6 +115,6 @@ def _run_step(step: Step, dataset: str, out: Path, quick: bool, overwrite: bool,
         print_fn(f"{counter} {step.title} FAILED: {detail}")
         return {**card, "status": "failed", "error": detail, "headline": "", "seconds": time.perf_counter() - started}
     seconds = time.perf_counter() - started
-    line = headline(run.blueprint, run.metrics, run.record)
+    line = headline(run.blueprint, run.metrics)
     print_fn(f"{counter} {step.title}: {line} ({seconds:.0f} s)")
     return {**card, "status": "ok", "error": None, "headline": line, "seconds": seconds}

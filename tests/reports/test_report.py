@@ -44,7 +44,7 @@ def test_report_opens_with_headline_and_is_self_contained(runs, name):
     record = json.loads((run_dir / "run.json").read_text())
     metrics = json.loads((run_dir / "metrics.json").read_text())
     _assert_self_contained(html)
-    sentence = headline(record["blueprint"], metrics, record)
+    sentence = headline(record["blueprint"], metrics)
     assert sentence in html
     assert html.index(sentence) < html.index('id="blueprint"')
     assert "Missing:" not in html

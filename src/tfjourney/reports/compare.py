@@ -244,7 +244,7 @@ def _compare_view(runs: list[Run], out: Path) -> dict:
             "blueprint": run.blueprint,
             "dataset": dataset_name(run.record),
             "source": str((run.record.get("data") or {}).get("source", "?")),
-            "headline": headline(run.blueprint, run.metrics, run.record),
+            "headline": headline(run.blueprint, run.metrics),
             "differences": diff,
             "own_settings": n_own,
         }

@@ -14,7 +14,7 @@ def _times_better(ours: float, theirs: float) -> str:
     return f"{ratio:.1f}× better than" if ratio >= 1 else f"{1 / ratio:.1f}× worse than"
 
 
-def headline(blueprint: str, metrics: dict, record: dict | None = None) -> str:
+def headline(blueprint: str, metrics: dict) -> str:
     """E.g. "MAE 1,742 — 5.5× better than predicting the mean, 2.4× better than linear regression"."""
     if "mae" in metrics:
         parts = [f"MAE {_number(metrics['mae'])}"]

@@ -606,7 +606,7 @@ def report_view(run_dir: Path | str) -> dict:
         "kind": kind,
         "blueprint_name": record.get("blueprint", "?"),
         "dataset": dataset_name(record),
-        "headline": headline(record.get("blueprint", ""), metrics, record),
+        "headline": headline(record.get("blueprint", ""), metrics),
         "tiles": _tiles(metrics),
         "notices": _missing_notices(run_dir, kind, record),
         "blueprint": _blueprint_view(record),
