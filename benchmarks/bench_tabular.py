@@ -60,7 +60,7 @@ def time_tfjourney(table, config, fit_df, val_df, epochs: int, seed: int) -> flo
     fit_ds = pipeline._dataset(fit_df, y_fit, plans, config["batch_size"], seed, shuffle=True)
     val_ds = pipeline._dataset(val_df, y_val, plans, config["batch_size"], seed, shuffle=False)
     model = pipeline._build("regression", plans, config, y_fit, [])
-    pipeline._compile(model, "regression", config, config["learning_rate"])
+    pipeline._compile(model, "regression", config, config["learning_rate"], 0)
     with tempfile.TemporaryDirectory() as tmp:
         callbacks = default_callbacks(Path(tmp) / "history.csv", config["patience"])
         result = fit(model, fit_ds, val_ds, epochs, callbacks)

@@ -20,15 +20,14 @@ import numpy as np
 
 from tfjourney.data.images import load_image_folder
 from tfjourney.models.backbones import build_backbone
-from tfjourney.pipelines.cnn import compile_classifier
-from tfjourney.pipelines.images import labels_of
-from tfjourney.pipelines.transfer import HEAD_LAYER, _embedding_dataset, build_transfer_model, embed
+from tfjourney.pipelines.images import compile_classifier, labels_of
+from tfjourney.pipelines.transfer import HEAD_LAYER, build_transfer_model, embed, embedding_dataset, feature_model, head_model
 from tfjourney.training.fit import set_seed
 
 EPOCHS, SEED = 5, 42
 
 
-def _timed_fit(model: keras.Model, train, val) -> tuple[list[float], keras.callbacks.History]:
+def _timed_fit(model: keras.Model, train, val) -> list[float]:
     """Fit epoch by epoch so each epoch is timed on its own (the first includes tracing)."""
     seconds = []
     for epoch in range(EPOCHS):
@@ -49,19 +48,18 @@ def main(data_dir: Path) -> None:
     set_seed(SEED)
     model = build_transfer_model(build_backbone("efficientnet_lite0", 224), n_classes, augment=False, seed=SEED)
     initial_head = model.get_layer(HEAD_LAYER).get_weights()
-    feature_model = keras.Model(model.inputs, model.get_layer("pool").output)
+    features = feature_model(model)
 
     started = time.perf_counter()
-    train_x, train_y = embed(feature_model, data.train)
-    val_x, val_y = embed(feature_model, data.val)
+    train_x, train_y = embed(features, data.train)
+    val_x, val_y = embed(features, data.val)
     embed_seconds = time.perf_counter() - started
     images_embedded = len(train_x) + len(val_x)
-    test_x, _ = embed(feature_model, data.test)
+    test_x, _ = embed(features, data.test)
 
-    head_input = keras.Input(shape=(train_x.shape[1],))
-    head = keras.Model(head_input, model.get_layer(HEAD_LAYER)(head_input))
+    head = head_model(model, train_x.shape[1])
     compile_classifier(head, n_classes, 1e-3)
-    cached = _timed_fit(head, _embedding_dataset(train_x, train_y, 32, SEED, True), _embedding_dataset(val_x, val_y, 32, SEED, False))
+    cached = _timed_fit(head, embedding_dataset(train_x, train_y, 32, SEED, True), embedding_dataset(val_x, val_y, 32, SEED, False))
     cached_accuracy = _accuracy(head.predict(test_x, verbose=0), test_labels)
 
     model.get_layer(HEAD_LAYER).set_weights(initial_head)

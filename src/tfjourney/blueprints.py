@@ -130,6 +130,8 @@ _TABULAR_TRAINING_ROWS = (
     Row("Test split", "0.2", 0.2, "test_size", source="tfjourney"),
 )
 
+DEFAULT_SEED = 42  # every command's --seed default: the same run twice gives the same numbers
+
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "selu", "gelu", "swish", "linear")
 
 REGRESSION = Blueprint(
@@ -211,6 +213,7 @@ TRANSFER = Blueprint(
         Row("Unfrozen top layers (phase 2, fine-tuning)", "Top 10-20 layers; BatchNormalization stays frozen", 0, "fine_tune_layers"),
         Row("Phase-2 learning rate factor", "Lower the learning rate 10x for fine-tuning", 0.1, "fine_tune_lr_factor"),
         Row("Phase-2 epochs", "5 more, continuing from where phase 1 stopped", 5, "fine_tune_epochs"),
+        Row("Early stopping patience (epochs, both phases)", "-", 3, "patience", source="tfjourney"),
         Row("Data augmentation", "Random flips, rotations, zooms in front of the frozen backbone", False, "augment", (False, True), source="tfjourney"),
         Row("Batch size", "32", 32, "batch_size", source="tfjourney"),
         Row("Validation split (from training images)", "-", 0.2, "validation_split", source="tfjourney"),

@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 from tfjourney import __version__  # noqa: E402
+from tfjourney.blueprints import DEFAULT_SEED  # noqa: E402
 from tfjourney.errors import TfjourneyError, TfjourneyWarning  # noqa: E402
 
 EXIT_USAGE = 2
@@ -60,7 +61,7 @@ def _add_common_train_options(parser: argparse.ArgumentParser, blueprint: str) -
     parser.add_argument("--out", type=Path, help="run folder to write (default: runs/<blueprint>-<timestamp>)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing run folder (only ever a previous run)")
     parser.add_argument("--epochs", type=int, help=f"maximum epochs; early stopping usually ends sooner ({_default(blueprint, 'epochs')})")
-    parser.add_argument("--seed", type=int, default=42, help="random seed; the same seed repeats a run (default: 42)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed; the same seed repeats a run (default: {DEFAULT_SEED})")
     parser.add_argument("--batch-size", type=int, dest="batch_size", help=f"batch size ({_default(blueprint, 'batch_size')})")
     parser.add_argument("--lr", type=float, dest="learning_rate", help=f"learning rate ({_default(blueprint, 'learning_rate')})")
     parser.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs to RUN_DIR/logs")
@@ -85,7 +86,7 @@ def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
     parser.add_argument("--find-lr", action="store_true", dest="find_lr", help="run the learning-rate sweep first and use its suggestion")
     parser.add_argument("--encoding", default="utf-8", help="text encoding of the CSV (default: utf-8)")
     if name == "classification":
-        parser.add_argument("--task", choices=("binary", "multiclass"), help="normally inferred from the target")
+        parser.add_argument("--task", choices=[c for c in blueprint.row_for("task").choices if c != "auto"], help="normally inferred from the target")
     _add_common_train_options(parser, name)
     parser.set_defaults(handler=_train_tabular, blueprint=name)
 
@@ -123,7 +124,7 @@ def _add_transfer_parser(train_sub) -> None:
                                              f"({_default('transfer', 'backbone')})")
     transfer.add_argument("--weights", type=Path, help="local weights file for the backbone, instead of ImageNet weights downloaded by Keras")
     transfer.add_argument("--fine-tune-layers", type=int, dest="fine_tune_layers",
-                          help="phase 2: unfreeze the top N backbone layers, BatchNorm stays frozen (default: 0, no fine-tuning)")
+                          help=f"phase 2: unfreeze the top N backbone layers, BatchNorm stays frozen ({_default('transfer', 'fine_tune_layers')}: no fine-tuning)")
     transfer.add_argument("--fine-tune-epochs", type=int, dest="fine_tune_epochs", help=f"phase-2 epochs ({_default('transfer', 'fine_tune_epochs')})")
     transfer.add_argument("--fine-tune-lr-factor", type=float, dest="fine_tune_lr_factor",
                           help=f"phase-2 learning rate = lr x factor ({_default('transfer', 'fine_tune_lr_factor')})")
@@ -195,8 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ----------------------------------------------------------------------------- handlers
-def _hyperparameters(args: argparse.Namespace, names: tuple[str, ...]) -> dict:
-    return {name: getattr(args, name, None) for name in names}
+def _hyperparameters(args: argparse.Namespace, blueprint: str) -> dict:
+    """The blueprint's hyperparameters the user set on the command line (None means: the default)."""
+    from tfjourney.blueprints import get_blueprint
+
+    return {key: getattr(args, key) for key in get_blueprint(blueprint).defaults() if getattr(args, key, None) is not None}
 
 
 def _print_run(run) -> None:
@@ -221,10 +225,9 @@ def _run_options(args: argparse.Namespace) -> dict:
 def _train_tabular(args: argparse.Namespace) -> None:
     from tfjourney.pipelines.tabular import train_tabular
 
-    names = ("hidden", "activation", "output_activation", "loss", "optimizer", "learning_rate", "epochs", "batch_size", "test_size", "task")
     run = train_tabular(
         args.blueprint, args.data, target=args.target, drop=args.drop, find_lr=args.find_lr, encoding=args.encoding,
-        **_run_options(args), **_hyperparameters(args, names),
+        **_run_options(args), **_hyperparameters(args, args.blueprint),
     )
     _print_run(run)
 
@@ -232,15 +235,13 @@ def _train_tabular(args: argparse.Namespace) -> None:
 def _train_cnn(args: argparse.Namespace) -> None:
     from tfjourney.pipelines.cnn import train_cnn
 
-    names = ("image_size", "filters", "kernel_size", "padding", "strides", "pool", "conv_blocks", "augment", "epochs", "batch_size", "learning_rate")
-    _print_run(train_cnn(args.data, strict=args.strict, **_run_options(args), **_hyperparameters(args, names)))
+    _print_run(train_cnn(args.data, strict=args.strict, **_run_options(args), **_hyperparameters(args, "cnn")))
 
 
 def _train_transfer(args: argparse.Namespace) -> None:
     from tfjourney.pipelines.transfer import train_transfer
 
-    names = ("backbone", "image_size", "augment", "epochs", "batch_size", "learning_rate", "fine_tune_layers", "fine_tune_epochs", "fine_tune_lr_factor")
-    run = train_transfer(args.data, strict=args.strict, weights=args.weights, **_run_options(args), **_hyperparameters(args, names))
+    run = train_transfer(args.data, strict=args.strict, weights=args.weights, **_run_options(args), **_hyperparameters(args, "transfer"))
     _print_run(run)
 
 

@@ -8,12 +8,14 @@ by an `index.html` with one card per step.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tfjourney.blueprints import DEFAULT_SEED
 from tfjourney.errors import DataError, RunFolderError, TfjourneyError
 from tfjourney.reports.headline import headline
 
@@ -59,7 +61,7 @@ def _trainer(blueprint: str) -> Callable:
     if blueprint in ("regression", "classification"):
         from tfjourney.pipelines.tabular import train_tabular
 
-        return lambda data, **kwargs: train_tabular(blueprint, data, **kwargs)
+        return functools.partial(train_tabular, blueprint)
     if blueprint == "cnn":
         from tfjourney.pipelines.cnn import train_cnn
 
@@ -78,7 +80,7 @@ def run_journey(
     quick: bool = False,
     images: Path | str | None = None,
     overwrite: bool = False,
-    seed: int = 42,
+    seed: int = DEFAULT_SEED,
     print_fn: Callable[[str], None] = print,
 ) -> Path:
     """Run every step, print a progress line each, and write `out/index.html`; returns its path."""

@@ -9,9 +9,8 @@ import pandas as pd
 
 from tfjourney.data.images import IMAGE_EXTENSIONS
 from tfjourney.errors import DataError, RunFolderError
-from tfjourney.runs import load_run
+from tfjourney.runs import IMAGE_BLUEPRINTS, load_run
 
-IMAGE_BLUEPRINTS = ("cnn", "transfer")
 IMAGE_SUFFIXES = frozenset(IMAGE_EXTENSIONS)
 
 
@@ -39,11 +38,11 @@ def predict(
 ) -> Predictions:
     """`inputs` is [RUN_DIR, INPUT.csv] or [RUN_DIR, IMAGE...], or [IMAGE...] with `imagenet=True`."""
     if imagenet:
-        from tfjourney.pipelines.transfer import predict_imagenet
+        from tfjourney.pipelines.transfer import IMAGENET_TOP_K, predict_imagenet
 
         if not inputs:
             raise DataError("no images given; pass one or more image paths after --imagenet.")
-        return Predictions(_write(predict_imagenet(inputs, backbone=backbone, top_k=top_k or 5, weights=weights), output))
+        return Predictions(_write(predict_imagenet(inputs, backbone=backbone, top_k=top_k or IMAGENET_TOP_K, weights=weights), output))
     if len(inputs) < 2:
         raise DataError("predict needs a run folder and an input: `tfjourney predict RUN_DIR INPUT.csv` or `tfjourney predict RUN_DIR IMAGE...`.")
     run = load_run(inputs[0])

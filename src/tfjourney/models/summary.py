@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import keras
+
+
+def _count(weights) -> int:
+    return sum(math.prod(w.shape) for w in weights)
 
 
 def _output_shape(layer: keras.layers.Layer) -> str:
@@ -19,7 +25,7 @@ def layer_table(model: keras.Model) -> list[dict]:
     """One row per top-level layer: name, type, output shape, parameters, trainable vs frozen."""
     rows = []
     for layer in model.layers:
-        trainable = sum(int(w.numpy().size) for w in layer.trainable_weights)
+        trainable = _count(layer.trainable_weights)
         total = int(layer.count_params()) if layer.built else 0
         rows.append(
             {
@@ -36,6 +42,6 @@ def layer_table(model: keras.Model) -> list[dict]:
 
 
 def model_record(model: keras.Model) -> dict:
-    trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
+    trainable = _count(model.trainable_weights)
     total = int(model.count_params())
     return {"name": model.name, "params": total, "trainable_params": trainable, "frozen_params": total - trainable, "layers": layer_table(model)}

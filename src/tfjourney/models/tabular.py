@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from tfjourney.models.heads import classifier_output
 from tfjourney.models.layers import FillMissing
 
 
@@ -157,12 +158,9 @@ def build_regression_model(
 
 
 def build_classification_model(plans: list[ColumnPlan], config: dict, n_classes: int) -> keras.Model:
-    """1 sigmoid unit for two classes, one softmax unit per class otherwise."""
+    """Hidden stack -> the course's classifier output (1 sigmoid unit, or 1 softmax unit per class)."""
     inputs, features = build_preprocessing(plans)
     x = _hidden_stack(features, tuple(config["hidden"]), config["activation"])
-    binary = n_classes == 2
-    activation = config["output_activation"]
-    if activation == "auto":
-        activation = "sigmoid" if binary else "softmax"
-    output = keras.layers.Dense(1 if binary else n_classes, activation=activation, name="output")(x)
-    return _dict_input_model(inputs, output, "binary_classification" if binary else "multiclass_classification")
+    head = classifier_output(n_classes)
+    output = keras.layers.Dense(head.units, activation=head.activation, name="output")(x)
+    return _dict_input_model(inputs, output, "binary_classification" if n_classes == 2 else "multiclass_classification")

@@ -10,36 +10,22 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import keras
-
 from tfjourney import plots
-from tfjourney.blueprints import get_blueprint
-from tfjourney.data.images import MAX_IMAGE_SIZE, load_image_folder
+from tfjourney.blueprints import DEFAULT_SEED, get_blueprint
+from tfjourney.data.images import load_image_folder
 from tfjourney.errors import ConfigError
 from tfjourney.models.cnn import build_cnn, check_cnn_shapes
-from tfjourney.models.summary import model_record
 from tfjourney.pipelines.images import (
+    compile_classifier,
     data_record,
     evaluate_on_test,
+    finish_image_run,
     plot_augmentation_examples,
     resolve_image_source,
-    write_classes,
+    validate_image_config,
 )
-from tfjourney.reports import write_report
-from tfjourney.runs import MODEL_FILE, Run, RunWriter, check_can_write, default_run_dir, load_run, new_run_record, write_json
+from tfjourney.runs import Run, RunWriter, check_can_write, default_run_dir, load_run, new_run_record
 from tfjourney.training.fit import default_callbacks, fit, set_seed
-
-
-def validate_image_config(config: dict) -> dict:
-    """Ranges argparse cannot check, shared by the CNN and transfer blueprints."""
-    if not 0 < config["image_size"] <= MAX_IMAGE_SIZE:
-        raise ConfigError(f"--image-size {config['image_size']} must be between 1 and {MAX_IMAGE_SIZE} pixels; 224 is typical.")
-    for key in ("epochs", "batch_size"):
-        if config[key] < 1:
-            raise ConfigError(f"--{key.replace('_', '-')} {config[key]} must be at least 1.")
-    if not config["learning_rate"] > 0:
-        raise ConfigError(f"--lr {config['learning_rate']} must be a positive number such as 0.001.")
-    return config
 
 
 def _validate_cnn_config(config: dict) -> dict:
@@ -52,17 +38,12 @@ def _validate_cnn_config(config: dict) -> dict:
     return config
 
 
-def compile_classifier(model: keras.Model, n_classes: int, learning_rate: float) -> None:
-    loss = "binary_crossentropy" if n_classes == 2 else "sparse_categorical_crossentropy"
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=["accuracy"])
-
-
 def train_cnn(
     data: str | Path,
     *,
     out: str | Path | None = None,
     overwrite: bool = False,
-    seed: int = 42,
+    seed: int = DEFAULT_SEED,
     strict: bool = False,
     tensorboard: bool = False,
     command: list[str] | None = None,
@@ -97,10 +78,5 @@ def train_cnn(
         plots.plot_loss_curves(result.history, staging / "plots" / "loss.png", title=f"Tiny VGG on {Path(source).name}")
         if config["augment"]:
             plot_augmentation_examples(model, image_data, staging / "plots" / "augmentation.png")
-        model.save(staging / MODEL_FILE)
-        record["model"] = model_record(model)
-        write_classes(staging, image_data.class_names)
-        write_json(staging / "run.json", record)
-        write_json(staging / "metrics.json", metrics)
-        write_report(staging)
+        finish_image_run(staging, model, record, metrics, image_data.class_names)
     return load_run(run_dir)

@@ -11,13 +11,39 @@ import pandas as pd
 
 from tfjourney import plots
 from tfjourney.data.embedded_images import EMBEDDED_IMAGE_DATASETS, EMBEDDED_IMAGE_SIZES, materialize_image_dataset
-from tfjourney.data.images import ImageData, load_labelled_images, read_image
-from tfjourney.errors import DataError, RunFolderError
+from tfjourney.data.images import MAX_IMAGE_SIZE, ImageData, load_labelled_images, read_image
+from tfjourney.errors import ConfigError, DataError, RunFolderError
+from tfjourney.models.heads import classifier_output
+from tfjourney.models.summary import model_record
+from tfjourney.reports import write_report
+from tfjourney.training.fit import check_training_numbers
 from tfjourney.metrics import class_probabilities, classification_metrics
-from tfjourney.runs import Run
+from tfjourney.runs import IMAGE_BLUEPRINTS, METRICS_FILE, MODEL_FILE, RUN_FILE, Run, write_json
 
-IMAGE_BLUEPRINTS = ("cnn", "transfer")
 GRID_SIZE = 20
+
+
+def validate_image_config(config: dict) -> dict:
+    """Ranges argparse cannot check, shared by the CNN and transfer blueprints."""
+    if not 0 < config["image_size"] <= MAX_IMAGE_SIZE:
+        raise ConfigError(f"--image-size {config['image_size']} must be between 1 and {MAX_IMAGE_SIZE} pixels; 224 is typical.")
+    check_training_numbers(config)
+    return config
+
+
+def compile_classifier(model: keras.Model, n_classes: int, learning_rate: float) -> None:
+    """Adam and the loss that matches the output rule (binary vs sparse categorical cross-entropy)."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=classifier_output(n_classes).loss, metrics=["accuracy"])
+
+
+def finish_image_run(staging: Path, model: keras.Model, record: dict, metrics: dict, class_names: list[str]) -> None:
+    """The files every image run ends with: model, classes, run.json, metrics.json, report."""
+    model.save(staging / MODEL_FILE)
+    record["model"] = {**model_record(model), **record.get("model", {})}
+    write_classes(staging, class_names)
+    write_json(staging / RUN_FILE, record)
+    write_json(staging / METRICS_FILE, metrics)
+    write_report(staging)
 
 
 def resolve_image_source(data: str | Path) -> tuple[Path, str, int | None]:

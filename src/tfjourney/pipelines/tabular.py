@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from tfjourney import plots
 from tfjourney.baselines import classification_baselines, regression_baselines
-from tfjourney.blueprints import get_blueprint
+from tfjourney.blueprints import DEFAULT_SEED, get_blueprint
 from tfjourney.data.tabular import (
     Table,
     class_names_of,
@@ -43,10 +43,12 @@ from tfjourney.models.tabular import (
     model_inputs,
     plan_columns,
 )
+from tfjourney.models.heads import classifier_output
 from tfjourney.models.summary import model_record
 from tfjourney.reports import write_report
 from tfjourney.runs import (
     MODEL_FILE,
+    TABULAR_BLUEPRINTS,
     Run,
     RunWriter,
     check_can_write,
@@ -55,10 +57,9 @@ from tfjourney.runs import (
     new_run_record,
     write_json,
 )
-from tfjourney.training.fit import default_callbacks, fit, make_loss, make_optimizer, set_seed
+from tfjourney.training.fit import check_training_numbers, default_callbacks, fit, make_loss, make_optimizer, set_seed
 from tfjourney.training.lr_finder import find_learning_rate
 
-TABULAR_BLUEPRINTS = ("regression", "classification")
 
 
 def validate_tabular_config(config: dict) -> dict:
@@ -66,12 +67,7 @@ def validate_tabular_config(config: dict) -> dict:
     hidden = tuple(int(u) for u in config["hidden"])
     if not hidden or min(hidden) < 1:
         raise ConfigError(f"--hidden {config['hidden']!r} needs at least one layer of at least 1 neuron; pass e.g. --hidden 100,100.")
-    if config["epochs"] < 1:
-        raise ConfigError(f"--epochs {config['epochs']} must be at least 1.")
-    if not config["learning_rate"] > 0:
-        raise ConfigError(f"--lr {config['learning_rate']} must be a positive number such as 0.001.")
-    if config["batch_size"] < 1:
-        raise ConfigError(f"--batch-size {config['batch_size']} must be at least 1.")
+    check_training_numbers(config)
     for key in ("test_size", "validation_split"):
         if not 0 < config[key] < 1:
             raise ConfigError(f"{key} {config[key]} must be between 0 and 1 (exclusive), e.g. 0.2.")
@@ -88,18 +84,15 @@ def _task_of(kind: str, table: Table, requested: str) -> tuple[str, list[str]]:
     return inferred, class_names
 
 
-_OUTPUT_FOR_TASK = {"binary": ("sigmoid", "binary_crossentropy"), "multiclass": ("softmax", "sparse_categorical_crossentropy")}
-
-
-def _check_output_fits_task(task: str, config: dict) -> None:
+def _check_output_fits_task(task: str, class_names: list[str], config: dict) -> None:
     """A sigmoid unit is for two classes, softmax for more: a mismatch trains but predicts nonsense."""
-    if task not in _OUTPUT_FOR_TASK:
+    if task == "regression":
         return
-    activation, loss = _OUTPUT_FOR_TASK[task]
-    if config["output_activation"] not in ("auto", activation):
-        raise ConfigError(f"--output-activation {config['output_activation']} does not fit a {task} target, which uses {activation}; leave it at auto.")
-    if config["loss"] not in ("auto", loss):
-        raise ConfigError(f"--loss {config['loss']} does not fit a {task} target, which uses {loss}; leave it at auto.")
+    head = classifier_output(len(class_names))
+    if config["output_activation"] not in ("auto", head.activation):
+        raise ConfigError(f"--output-activation {config['output_activation']} does not fit a {task} target, which uses {head.activation}; leave it at auto.")
+    if config["loss"] not in ("auto", head.loss):
+        raise ConfigError(f"--loss {config['loss']} does not fit a {task} target, which uses {head.loss}; leave it at auto.")
 
 
 def _targets(frame: pd.DataFrame, table: Table, class_names: list[str]) -> np.ndarray:
@@ -127,14 +120,11 @@ def _build(task: str, plans, config, y_fit, class_names) -> keras.Model:
     return build_classification_model(plans, config, len(class_names))
 
 
-def _compile(model: keras.Model, task: str, config: dict, learning_rate: float) -> None:
+def _compile(model: keras.Model, task: str, config: dict, learning_rate: float, n_classes: int) -> None:
     if task == "regression":
         loss, metrics = make_loss(config["loss"]), ["mae"]
     else:
-        loss = config["loss"]
-        if loss == "auto":
-            loss = "binary_crossentropy" if task == "binary" else "sparse_categorical_crossentropy"
-        metrics = ["accuracy"]
+        loss, metrics = classifier_output(n_classes).loss, ["accuracy"]
     model.compile(optimizer=make_optimizer(config["optimizer"], learning_rate), loss=loss, metrics=metrics)
 
 
@@ -146,7 +136,7 @@ def train_tabular(
     drop: tuple[str, ...] | list[str] = (),
     out: str | Path | None = None,
     overwrite: bool = False,
-    seed: int = 42,
+    seed: int = DEFAULT_SEED,
     find_lr: bool = False,
     tensorboard: bool = False,
     encoding: str = "utf-8",
@@ -161,7 +151,7 @@ def train_tabular(
     check_can_write(run_dir, overwrite)
     table = load_table(data, target, drop, kind, encoding=encoding)
     task, class_names = _task_of(kind, table, config.get("task", "auto"))
-    _check_output_fits_task(task, config)
+    _check_output_fits_task(task, class_names, config)
     config["task"] = task
     timings: dict[str, float] = {}
 
@@ -178,14 +168,14 @@ def train_tabular(
     if find_lr:
         started = time.perf_counter()
         sweep_model = _build(task, plans, config, y_fit, class_names)
-        _compile(sweep_model, task, config, config["learning_rate"])
+        _compile(sweep_model, task, config, config["learning_rate"], len(class_names))
         lr_result = find_learning_rate(sweep_model, fit_ds, steps_per_epoch=int(np.ceil(len(fit_df) / config["batch_size"])))
         config["learning_rate"] = lr_result.suggested
         timings["find_lr_seconds"] = time.perf_counter() - started
         set_seed(seed)
 
     model = _build(task, plans, config, y_fit, class_names)
-    _compile(model, task, config, config["learning_rate"])
+    _compile(model, task, config, config["learning_rate"], len(class_names))
     record = new_run_record(
         kind,
         config,
@@ -193,6 +183,7 @@ def train_tabular(
         {
             "source": table.source,
             "fingerprint": table.fingerprint,
+            "encoding": table.encoding,
             "target": table.target,
             "task": task,
             "class_names": class_names,
@@ -269,7 +260,7 @@ def _read_rows(run: Run, path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"file not found: {path}; pass a CSV with the columns the model was trained on.")
-    frame, _ = read_csv(path)
+    frame, _ = read_csv(path, encoding=run.record["data"].get("encoding", "utf-8"))  # as the training CSV was read
     needed = [c["name"] for c in run.record["data"]["columns"]]
     missing = [c for c in needed if c not in frame.columns]
     if missing:

@@ -21,43 +21,54 @@ import pandas as pd
 import tensorflow as tf
 
 from tfjourney import plots
-from tfjourney.blueprints import get_blueprint
+from tfjourney.blueprints import DEFAULT_SEED, get_blueprint
 from tfjourney.data.images import ImageData, load_image_folder, read_image
 from tfjourney.errors import ConfigError, DataError
-from tfjourney.metrics import class_probabilities, classification_metrics
+from tfjourney.metrics import class_probabilities
 from tfjourney.models.backbones import DEFAULT_BACKBONE, build_backbone, build_imagenet_classifier, get_backbone_spec
 from tfjourney.models.cnn import build_augmentation
+from tfjourney.models.heads import classifier_output
 from tfjourney.models.imagenet import decode_top_k
-from tfjourney.models.summary import model_record
-from tfjourney.pipelines.cnn import compile_classifier, validate_image_config
 from tfjourney.pipelines.images import (
+    compile_classifier,
     data_record,
     evaluate_on_test,
+    finish_image_run,
     labels_of,
     plot_augmentation_examples,
     resolve_image_source,
-    write_classes,
+    validate_image_config,
 )
-from tfjourney.reports import write_report
-from tfjourney.runs import MODEL_FILE, Run, RunWriter, check_can_write, default_run_dir, load_run, new_run_record, write_json
-from tfjourney.training.fit import FitResult, fit, set_seed
+from tfjourney.runs import Run, RunWriter, check_can_write, default_run_dir, load_run, new_run_record
+from tfjourney.training.fit import FitResult, default_callbacks, fit, set_seed
 
+POOL_LAYER = "pool"
+IMAGENET_TOP_K = 5
 HEAD_LAYER = "classifier"
-PHASE2_PATIENCE = 3
 
 
 # ----------------------------------------------------------------------------- model
 def build_transfer_model(backbone: keras.Model, n_classes: int, augment: bool, seed: int | None = None) -> keras.Model:
     """Raw pixels -> (augmentation) -> frozen backbone (inference mode) -> GlobalAveragePooling -> Dense."""
     backbone.trainable = False
-    size = backbone.input_shape[1:]
-    inputs = keras.Input(shape=size, name="image")
+    inputs = keras.Input(shape=backbone.input_shape[1:], name="image")
     x = build_augmentation(seed)(inputs) if augment else inputs
     x = backbone(x, training=False)  # BatchNormalization stays in inference mode, even when fine-tuning
-    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-    binary = n_classes == 2
-    outputs = keras.layers.Dense(1 if binary else n_classes, activation="sigmoid" if binary else "softmax", name=HEAD_LAYER)(x)
+    x = keras.layers.GlobalAveragePooling2D(name=POOL_LAYER)(x)
+    head = classifier_output(n_classes)
+    outputs = keras.layers.Dense(head.units, activation=head.activation, name=HEAD_LAYER)(x)
     return keras.Model(inputs, outputs, name=f"transfer_{backbone.name}")
+
+
+def feature_model(model: keras.Model) -> keras.Model:
+    """Raw image -> pooled backbone embedding: the part of a transfer model that phase 1 keeps frozen."""
+    return keras.Model(model.inputs, model.get_layer(POOL_LAYER).output)
+
+
+def head_model(model: keras.Model, embedding_size: int) -> keras.Model:
+    """Embedding -> class probabilities, sharing the transfer model's own Dense layer (and weights)."""
+    embedding = keras.Input(shape=(embedding_size,), name="embedding")
+    return keras.Model(embedding, model.get_layer(HEAD_LAYER)(embedding), name="head")
 
 
 def fine_tunable_layers(backbone: keras.Model) -> list[keras.layers.Layer]:
@@ -65,11 +76,16 @@ def fine_tunable_layers(backbone: keras.Model) -> list[keras.layers.Layer]:
     return [layer for layer in backbone.layers if not isinstance(layer, (keras.layers.InputLayer, keras.layers.Rescaling))]
 
 
+def check_fine_tune_layers(backbone: keras.Model, n: int) -> None:
+    maximum = len(fine_tunable_layers(backbone))
+    if not 0 <= n <= maximum:
+        raise ConfigError(f"--fine-tune-layers {n} is larger than {backbone.name}'s {maximum} layers; pass at most {maximum}.")
+
+
 def unfreeze_top_layers(backbone: keras.Model, n: int) -> int:
     """Unfreeze the top `n` layers except BatchNormalization; returns how many now train."""
+    check_fine_tune_layers(backbone, n)
     layers = fine_tunable_layers(backbone)
-    if not 0 <= n <= len(layers):
-        raise ConfigError(f"--fine-tune-layers {n} is larger than {backbone.name}'s {len(layers)} layers; pass at most {len(layers)}.")
     backbone.trainable = True
     for layer in backbone.layers:
         layer.trainable = False
@@ -80,16 +96,17 @@ def unfreeze_top_layers(backbone: keras.Model, n: int) -> int:
 
 
 # ----------------------------------------------------------------------------- feature extraction
-def embed(feature_model: keras.Model, dataset: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
+def embed(features: keras.Model, dataset: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
     """One backbone pass over a dataset: (embeddings, labels), in the dataset's order."""
     embeddings, labels = [], []
     for images, batch_labels in dataset:
-        embeddings.append(keras.ops.convert_to_numpy(feature_model(images, training=False)))
+        embeddings.append(keras.ops.convert_to_numpy(features(images, training=False)))
         labels.append(batch_labels.numpy())
     return np.concatenate(embeddings), np.concatenate(labels)
 
 
-def _embedding_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: bool) -> tf.data.Dataset:
+def embedding_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: bool) -> tf.data.Dataset:
+    """Cached embeddings as a batched dataset: the head's whole training input."""
     ds = tf.data.Dataset.from_tensor_slices((x, y)).cache()
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -99,18 +116,17 @@ def _embedding_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int,
 def _train_head_on_embeddings(model, image_data: ImageData, config, seed, callbacks, verbose) -> tuple[FitResult, dict]:
     """The fast path: embed every image once, then fit only the Dense head on the cached embeddings."""
     started = time.perf_counter()
-    feature_model = keras.Model(model.inputs, model.get_layer("pool").output)
-    train = embed(feature_model, image_data.train)
-    val = embed(feature_model, image_data.val) if image_data.val is not None else None
+    features = feature_model(model)
+    train = embed(features, image_data.train)
+    val = embed(features, image_data.val) if image_data.val is not None else None
     embed_seconds = time.perf_counter() - started
-    head_input = keras.Input(shape=(train[0].shape[1],), name="embedding")
-    head = keras.Model(head_input, model.get_layer(HEAD_LAYER)(head_input), name="head")
+    head = head_model(model, train[0].shape[1])
     compile_classifier(head, len(image_data.class_names), config["learning_rate"])
     set_seed(seed)
     result = fit(
         head,
-        _embedding_dataset(*train, config["batch_size"], seed, shuffle=True),
-        _embedding_dataset(*val, config["batch_size"], seed, shuffle=False) if val else None,
+        embedding_dataset(*train, config["batch_size"], seed, shuffle=True),
+        embedding_dataset(*val, config["batch_size"], seed, shuffle=False) if val else None,
         config["epochs"],
         callbacks,
         verbose=verbose,
@@ -118,28 +134,31 @@ def _train_head_on_embeddings(model, image_data: ImageData, config, seed, callba
     return result, {"embed_seconds": embed_seconds, "head_seconds": result.seconds}
 
 
-def _phase1(model, image_data, config, seed, staging: Path, verbose) -> tuple[FitResult, dict]:
-    callbacks = [keras.callbacks.CSVLogger(str(staging / "history.csv"))]
-    n_classes = len(image_data.class_names)
+def _callbacks(staging: Path, config: dict, tensorboard: bool, append: bool) -> list[keras.callbacks.Callback]:
+    """Both phases: early stopping with the best weights restored, one history.csv, optional TensorBoard."""
+    return default_callbacks(
+        staging / "history.csv", config["patience"], reduce_lr=False, append=append,
+        tensorboard_dir=(staging / "logs" / ("fine_tune" if append else "feature_extraction")) if tensorboard else None,
+    )
+
+
+def _phase1(model, image_data, config, seed, staging: Path, tensorboard: bool, verbose) -> tuple[FitResult, dict]:
+    callbacks = _callbacks(staging, config, tensorboard, append=False)
     if config["augment"]:
-        compile_classifier(model, n_classes, config["learning_rate"])
+        compile_classifier(model, len(image_data.class_names), config["learning_rate"])
         result = fit(model, image_data.train, image_data.val, config["epochs"], callbacks, verbose=verbose)
         return result, {"phase1_seconds": result.seconds}
     result, timings = _train_head_on_embeddings(model, image_data, config, seed, callbacks, verbose)
     return result, {**timings, "phase1_seconds": timings["embed_seconds"] + timings["head_seconds"]}
 
 
-def _phase2(model, backbone, image_data, config, start_epoch: int, staging: Path, verbose) -> tuple[FitResult, int]:
+def _phase2(model, backbone, image_data, config, start_epoch: int, staging: Path, tensorboard: bool, verbose) -> tuple[FitResult, int]:
     """Fine-tuning: top layers unfrozen, learning rate lowered, epochs continue from phase 1."""
     trainable = unfreeze_top_layers(backbone, config["fine_tune_layers"])
     compile_classifier(model, len(image_data.class_names), config["learning_rate"] * config["fine_tune_lr_factor"])
-    callbacks = [
-        keras.callbacks.CSVLogger(str(staging / "history.csv"), append=True),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=PHASE2_PATIENCE, restore_best_weights=True),
-    ]
     result = fit(
-        model, image_data.train, image_data.val, start_epoch + config["fine_tune_epochs"], callbacks,
-        initial_epoch=start_epoch, verbose=verbose,
+        model, image_data.train, image_data.val, start_epoch + config["fine_tune_epochs"],
+        _callbacks(staging, config, tensorboard, append=True), initial_epoch=start_epoch, verbose=verbose,
     )
     return result, trainable
 
@@ -167,7 +186,7 @@ def train_transfer(
     *,
     out: str | Path | None = None,
     overwrite: bool = False,
-    seed: int = 42,
+    seed: int = DEFAULT_SEED,
     strict: bool = False,
     weights: str | Path | None = None,
     tensorboard: bool = False,
@@ -181,8 +200,7 @@ def train_transfer(
     run_dir = Path(out) if out else default_run_dir("transfer")
     check_can_write(run_dir, overwrite)
     backbone = build_backbone(config["backbone"], config["image_size"], weights=weights or "imagenet")
-    if config["fine_tune_layers"] > len(fine_tunable_layers(backbone)):
-        unfreeze_top_layers(backbone, config["fine_tune_layers"])  # raises with the maximum
+    check_fine_tune_layers(backbone, config["fine_tune_layers"])
     image_data = load_image_folder(
         folder, config["image_size"], config["batch_size"], seed, config["validation_split"], config["test_split"], strict
     )
@@ -193,12 +211,13 @@ def train_transfer(
     record["data"]["feature_extraction"] = "end-to-end with augmentation" if config["augment"] else "cached embeddings"
 
     with RunWriter(run_dir, overwrite) as staging:
-        phase1, timings = _phase1(model, image_data, config, seed, staging, verbose)
+        phase1, timings = _phase1(model, image_data, config, seed, staging, tensorboard, verbose)
         training = {"epochs_run": phase1.epochs_run, "best_epoch": phase1.best_epoch}
         metrics_extra = {}
+        history = phase1.history
         if config["fine_tune_layers"]:
             metrics_extra["phase1_accuracy"] = _test_accuracy(model, image_data)
-            phase2, trainable = _phase2(model, backbone, image_data, config, phase1.epochs_run, staging, verbose)
+            phase2, trainable = _phase2(model, backbone, image_data, config, phase1.epochs_run, staging, tensorboard, verbose)
             timings["fine_tune_seconds"] = phase2.seconds
             training.update(
                 phase1_epochs=phase1.epochs_run,
@@ -210,8 +229,6 @@ def train_transfer(
             )
             plots.compare_historys(phase1.history, phase2.history, phase1.epochs_run, staging / "plots" / "compare_histories.png")
             history = {k: phase1.history.get(k, []) + phase2.history.get(k, []) for k in phase1.history}
-        else:
-            history = phase1.history
         started = time.perf_counter()
         metrics = evaluate_on_test(model, image_data, staging)
         if config["fine_tune_layers"]:
@@ -222,20 +239,15 @@ def train_transfer(
         plots.plot_loss_curves(history, staging / "plots" / "loss.png", title=f"{config['backbone']} on {Path(source).name}")
         if config["augment"]:
             plot_augmentation_examples(model, image_data, staging / "plots" / "augmentation.png")
-        model.save(staging / MODEL_FILE)
-        record["model"] = model_record(model)
-        record["model"]["backbone"] = {"name": config["backbone"], "layers": len(fine_tunable_layers(backbone)),
-                                       "feature_layer": get_backbone_spec(config["backbone"]).feature_layer}
-        write_classes(staging, image_data.class_names)
-        write_json(staging / "run.json", record)
-        write_json(staging / "metrics.json", metrics)
-        write_report(staging)
+        record["model"] = {"backbone": {"name": config["backbone"], "layers": len(fine_tunable_layers(backbone)),
+                                        "feature_layer": get_backbone_spec(config["backbone"]).feature_layer}}
+        finish_image_run(staging, model, record, metrics, image_data.class_names)
     return load_run(run_dir)
 
 
 # ----------------------------------------------------------------------------- as-is
 def predict_imagenet(
-    paths: list[str | Path], backbone: str | None = None, top_k: int = 5, weights: str | Path | None = None
+    paths: list[str | Path], backbone: str | None = None, top_k: int = IMAGENET_TOP_K, weights: str | Path | None = None
 ) -> pd.DataFrame:
     """The first kind of transfer learning: the pretrained model as-is, top-k ImageNet classes."""
     name = backbone or DEFAULT_BACKBONE

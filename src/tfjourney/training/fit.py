@@ -13,6 +13,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from tfjourney.errors import ConfigError
+
 
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and the backend in one call (`keras.utils.set_random_seed`)."""
@@ -29,20 +31,36 @@ def make_loss(name: str):
     return {"mae": "mae", "mse": "mse", "huber": keras.losses.Huber()}.get(name, name)
 
 
+def check_training_numbers(config: dict) -> None:
+    """The ranges argparse cannot check, shared by every blueprint: epochs, batch size, learning rate."""
+    for key in ("epochs", "batch_size"):
+        if config[key] < 1:
+            raise ConfigError(f"--{key.replace('_', '-')} {config[key]} must be at least 1.")
+    if not config["learning_rate"] > 0:
+        raise ConfigError(f"--lr {config['learning_rate']} must be a positive number such as 0.001.")
+
+
 def default_callbacks(
     history_csv: Path | None,
     patience: int,
     monitor: str = "val_loss",
     tensorboard_dir: Path | None = None,
+    reduce_lr: bool = True,
+    append: bool = False,
 ) -> list[keras.callbacks.Callback]:
+    """EarlyStopping (best weights restored), optionally ReduceLROnPlateau, CSVLogger, TensorBoard.
+
+    `append` continues an existing history.csv (fine-tuning after feature extraction).
+    """
     callbacks: list[keras.callbacks.Callback] = [
         keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True),
-        keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=max(patience // 3, 1), min_lr=1e-6),
     ]
+    if reduce_lr:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=max(patience // 3, 1), min_lr=1e-6))
     if history_csv is not None:
-        callbacks.append(keras.callbacks.CSVLogger(str(history_csv)))
+        callbacks.append(keras.callbacks.CSVLogger(str(history_csv), append=append))
     if tensorboard_dir is not None:
-        callbacks.append(create_tensorboard_callback(tensorboard_dir.parent, tensorboard_dir.name))
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard_dir)))
     return callbacks
 
 

@@ -32,6 +32,10 @@ class _ExponentialSweep(keras.callbacks.Callback):
         self.learning_rates: list[float] = []
         self.losses: list[float] = []
         self.best = math.inf
+        self._epoch_mean = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_mean = 0.0
 
     def on_train_batch_begin(self, batch, logs=None):
         lr = self.start * self.factor ** len(self.learning_rates)
@@ -39,7 +43,10 @@ class _ExponentialSweep(keras.callbacks.Callback):
         self.learning_rates.append(lr)
 
     def on_train_batch_end(self, batch, logs=None):
-        loss = float(logs["loss"])
+        # Keras 3 logs the epoch's running mean; undo it to get this batch's own loss.
+        mean = float(logs["loss"])
+        loss = (batch + 1) * mean - batch * self._epoch_mean
+        self._epoch_mean = mean
         self.losses.append(loss)
         self.best = min(self.best, loss)
         if not math.isfinite(loss) or loss > 4 * self.best or len(self.losses) >= self.steps:
