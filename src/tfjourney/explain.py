@@ -18,17 +18,19 @@ Example:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from tfjourney import plots
 from tfjourney.errors import ConfigError, DataError, RunFolderError
-from tfjourney.plots import plt
+from tfjourney.metrics import class_probabilities
+from tfjourney.plots import plt, save_figure
+from tfjourney.reports.report import embed_png, render
+from tfjourney.runs import IMAGE_BLUEPRINTS, load_run
 
-IMAGE_BLUEPRINTS = ("cnn", "transfer")
 MAX_CHANNELS = 32
 MAX_FILTERS = 64
 GRID_COLUMNS = 8
@@ -78,32 +80,63 @@ def _stage_outputs(backbone: keras.Model) -> list[str]:
     return [n for n in chosen if n != top] + [top]
 
 
-def conv_layer_names(model: keras.Model) -> list[str]:
-    """The convolution-block layers explain shows, in network order (CNN: every conv; transfer: stages)."""
+def _split_transfer(model: keras.Model, backbone: keras.Model) -> tuple[list, list]:
+    """The outer layers before the backbone (augmentation) and after it (pool, classifier)."""
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    at = layers.index(backbone)
+    return layers[:at], layers[at + 1 :]
+
+
+@dataclass(frozen=True)
+class _Anatomy:
+    """What explain needs to know about a model's structure, worked out once per model.
+
+    `source` is the flat model whose layers are probed: the model itself for a CNN, the nested
+    backbone for a transfer model (then `before`/`head` are the outer layers around it).
+    """
+
+    model: keras.Model
+    backbone: keras.Model | None
+    before: list
+    head: list
+    explainable: dict[str, keras.layers.Layer]
+    conv_layers: list[str]
+
+    @property
+    def source(self) -> keras.Model:
+        return self.backbone if self.backbone is not None else self.model
+
+    @property
+    def dense(self) -> keras.layers.Dense:
+        """The Dense classifier at the model's end (ConfigError when there is none)."""
+        return _output_dense(self.head[-1] if self.backbone is not None else self.model.layers[-1])
+
+    def check_layers(self, layers: list[str]) -> None:
+        """Fail with the list of valid names when a layer is unknown or not a feature map."""
+        unknown = [name for name in layers if name not in self.explainable]
+        if unknown:
+            raise ConfigError(f"unknown --layer {unknown[0]!r}; choose one of: {', '.join(self.conv_layers)} "
+                              "(or any other convolutional layer name from the model summary).")
+
+
+def _anatomy(model: keras.Model) -> _Anatomy:
+    """Find the backbone, the layers around it and the layers `--layer` may name, once."""
     backbone = _backbone(model)
+    before, head = _split_transfer(model, backbone) if backbone is not None else ([], [])
+    source = backbone if backbone is not None else model
+    explainable = {layer.name: layer for layer in source.layers if _is_spatial(layer)}
+    return _Anatomy(model, backbone, before, head, explainable, _conv_layer_names(model, backbone))
+
+
+def _conv_layer_names(model: keras.Model, backbone: keras.Model | None) -> list[str]:
     if backbone is not None:
         return _stage_outputs(backbone)
     return [layer.name for layer in _convs(model)]
 
 
-def _explainable(model: keras.Model) -> dict[str, keras.layers.Layer]:
-    """Every layer with a spatial output that `--layer` may name (backbone layers for transfer)."""
-    source = _backbone(model) or model
-    return {layer.name: layer for layer in source.layers if _is_spatial(layer)}
-
-
-def _check_layers(model: keras.Model, layers: list[str]) -> None:
-    """Fail with the list of valid names when a layer is unknown or not a feature map."""
-    known = _explainable(model)
-    unknown = [name for name in layers if name not in known]
-    if unknown:
-        raise ConfigError(f"unknown --layer {unknown[0]!r}; choose one of: {', '.join(conv_layer_names(model))} "
-                          "(or any other convolutional layer name from the model summary).")
-
-
-def _default_layer(model: keras.Model) -> str:
-    """Grad-CAM's default: the last convolutional feature map (Selvaraju et al.'s choice)."""
-    return conv_layer_names(model)[-1]
+def conv_layer_names(model: keras.Model) -> list[str]:
+    """The convolution-block layers explain shows, in network order (CNN: every conv; transfer: stages)."""
+    return _conv_layer_names(model, _backbone(model))
 
 
 # ----------------------------------------------------------------------------- forward passes
@@ -115,13 +148,6 @@ def _batch(image: np.ndarray) -> tf.Tensor:
     return tf.convert_to_tensor(image[None])
 
 
-def _split_transfer(model: keras.Model, backbone: keras.Model) -> tuple[list, list]:
-    """The outer layers before the backbone (augmentation) and after it (pool, classifier)."""
-    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-    at = layers.index(backbone)
-    return layers[:at], layers[at + 1 :]
-
-
 def _apply(layers: list, x: tf.Tensor) -> tf.Tensor:
     """Run a chain of layers in inference mode (augmentation is then the identity)."""
     for layer in layers:
@@ -129,28 +155,44 @@ def _apply(layers: list, x: tf.Tensor) -> tf.Tensor:
     return x
 
 
+def _probe(anatomy: _Anatomy, layers: list[str], classifier_input: bool = False) -> keras.Model:
+    """One sub-model of `anatomy.source` giving each named layer's output (and, on request, what feeds the head)."""
+    source = anatomy.source
+    outputs = [source.get_layer(name).output for name in layers]
+    if classifier_input:
+        outputs.append(source.output if anatomy.backbone is not None else anatomy.dense.input)
+    return keras.Model(source.input, outputs)
+
+
+def _run_probe(anatomy: _Anatomy, probe: keras.Model, image: np.ndarray) -> list[tf.Tensor]:
+    """The probe's outputs for one 0..255 image (through the layers before a transfer backbone first)."""
+    x = _apply(anatomy.before, _batch(image))
+    outputs = probe(x, training=False)
+    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+
+
+def _to_maps(layers: list[str], outputs: list[tf.Tensor]) -> dict[str, np.ndarray]:
+    return {name: keras.ops.convert_to_numpy(out)[0] for name, out in zip(layers, outputs)}
+
+
 def feature_maps(model: keras.Model, image: np.ndarray, layers: list[str] | None = None) -> dict[str, np.ndarray]:
     """Activations [h, w, c] of each named layer (default: conv_layer_names) for one 0..255 image."""
-    layers = list(layers) if layers is not None else conv_layer_names(model)
-    _check_layers(model, layers)
-    x = _batch(image)
-    backbone = _backbone(model)
-    if backbone is not None:
-        before, _ = _split_transfer(model, backbone)
-        x = _apply(before, x)
-        model = backbone
-    probe = keras.Model(model.input, [model.get_layer(name).output for name in layers])
-    outputs = probe(x, training=False)
-    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    return {name: keras.ops.convert_to_numpy(out)[0] for name, out in zip(layers, outputs)}
+    anatomy = _anatomy(model)
+    layers = list(layers) if layers is not None else anatomy.conv_layers
+    anatomy.check_layers(layers)
+    return _to_maps(layers, _run_probe(anatomy, _probe(anatomy, layers), image))
+
+
+def _first_layer_filters(anatomy: _Anatomy) -> np.ndarray:
+    convs = _convs(anatomy.source)
+    if not convs:
+        raise ConfigError(f"model {anatomy.model.name} has no Conv2D layer; explain needs a CNN or transfer run.")
+    return keras.ops.convert_to_numpy(convs[0].kernel)
 
 
 def first_layer_filters(model: keras.Model) -> np.ndarray:
     """The learned first conv kernels [kh, kw, in, F] (the transfer backbone's stem conv)."""
-    convs = _convs(_backbone(model) or model)
-    if not convs:
-        raise ConfigError(f"model {model.name} has no Conv2D layer; explain needs a CNN or transfer run.")
-    return keras.ops.convert_to_numpy(convs[0].kernel)
+    return _first_layer_filters(_anatomy(model))
 
 
 # ----------------------------------------------------------------------------- Grad-CAM
@@ -165,9 +207,7 @@ def _logits_and_probabilities(dense: keras.layers.Dense, h: tf.Tensor) -> tuple[
     z = keras.ops.matmul(h, dense.kernel)
     if dense.use_bias:
         z = z + dense.bias
-    probabilities = keras.ops.convert_to_numpy(dense.activation(z))[0]
-    if probabilities.shape[-1] == 1:  # one sigmoid unit: P(class 1); class 0 gets 1 - p
-        probabilities = np.array([1.0 - probabilities[0], probabilities[0]])
+    probabilities = class_probabilities(keras.ops.convert_to_numpy(dense.activation(z)))[0]  # one sigmoid unit: [1 - p, p]
     return z, probabilities
 
 
@@ -191,31 +231,37 @@ def _check_class(class_index: int, n_classes: int) -> None:
         raise ConfigError(f"class index {class_index} is out of range; the model has {n_classes} classes (0..{n_classes - 1}).")
 
 
-def grad_cam(
-    model: keras.Model, image: np.ndarray, class_index: int | None = None, layer: str | None = None
-) -> tuple[np.ndarray, int, np.ndarray]:
-    """(heatmap [h, w] in [0, 1], class explained, class probabilities): where the evidence for a class sits."""
-    layer = layer or _default_layer(model)
-    _check_layers(model, [layer])
-    x = _batch(image)
-    backbone = _backbone(model)
+def _maps_and_cam(
+    anatomy: _Anatomy, image: np.ndarray, layers: list[str], cam_layer: str, class_index: int | None
+) -> tuple[dict[str, np.ndarray], np.ndarray, int, np.ndarray]:
+    """One forward pass for the feature maps of `layers` and Grad-CAM at `cam_layer` (one of them).
+
+    Returns (feature maps, heatmap [h, w] in [0, 1], class explained, class probabilities).
+    """
+    anatomy.check_layers(layers)
+    probe = _probe(anatomy, layers, classifier_input=True)
+    dense = anatomy.dense
     with tf.GradientTape() as tape:
-        if backbone is not None:
-            before, head = _split_transfer(model, backbone)
-            probe = keras.Model(backbone.input, [backbone.get_layer(layer).output, backbone.output])
-            activations, features = probe(_apply(before, x), training=False)
-            dense = _output_dense(head[-1])
-            h = _apply(head[:-1], features)
-        else:
-            dense = _output_dense(model.layers[-1])
-            probe = keras.Model(model.input, [model.get_layer(layer).output, dense.input])
-            activations, h = probe(x, training=False)
+        *outputs, h = _run_probe(anatomy, probe, image)
+        if anatomy.backbone is not None:
+            h = _apply(anatomy.head[:-1], h)
         z, probabilities = _logits_and_probabilities(dense, h)
         class_index = int(np.argmax(probabilities)) if class_index is None else int(class_index)
         _check_class(class_index, len(probabilities))
         score = _class_score(z, class_index)
+    activations = outputs[layers.index(cam_layer)]
     gradients = tape.gradient(score, activations)
     cam = _normalise_cam(keras.ops.convert_to_numpy(activations)[0], keras.ops.convert_to_numpy(gradients)[0])
+    return _to_maps(layers, outputs), cam, class_index, probabilities
+
+
+def grad_cam(
+    model: keras.Model, image: np.ndarray, class_index: int | None = None, layer: str | None = None
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """(heatmap [h, w] in [0, 1], class explained, class probabilities): where the evidence for a class sits."""
+    anatomy = _anatomy(model)
+    layer = layer or anatomy.conv_layers[-1]
+    _, cam, class_index, probabilities = _maps_and_cam(anatomy, image, [layer], layer, class_index)
     return cam, class_index, probabilities
 
 
@@ -255,7 +301,7 @@ def plot_feature_maps(name: str, maps: np.ndarray, path: Path | str | None = Non
     shown = "" if len(channels) == maps.shape[-1] else f", {len(channels)} most active of {maps.shape[-1]} channels"
     fig.suptitle(f"{name}: {maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]}{shown}", fontsize=11)
     fig.tight_layout()
-    return plots._save(fig, path)
+    return save_figure(fig, path)
 
 
 def _tile(kernel: np.ndarray) -> np.ndarray:
@@ -279,7 +325,7 @@ def plot_filters(kernels: np.ndarray, path: Path | str | None = None, title: str
     kh, kw, channels_in, count = kernels.shape
     fig.suptitle(title or f"First-layer filters: {count} × {kh}×{kw}×{channels_in}", fontsize=11)
     fig.tight_layout()
-    return plots._save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_grad_cam(display: np.ndarray, heatmap: np.ndarray, title: str, path: Path | str | None = None) -> plt.Figure:
@@ -299,7 +345,7 @@ def plot_grad_cam(display: np.ndarray, heatmap: np.ndarray, title: str, path: Pa
         _no_ticks(ax)
     fig.suptitle(title)
     fig.tight_layout()
-    return plots._save(fig, path)
+    return save_figure(fig, path)
 
 
 # ----------------------------------------------------------------------------- the run
@@ -370,8 +416,6 @@ EMBED_COLORS = 256
 
 def _data_uri(path: Path, photo: bool = False) -> str:
     """A figure for the page, lightened; the PNG file next to the page keeps full quality."""
-    from tfjourney.reports.report import embed_png
-
     return embed_png(path, max_width=EMBED_MAX_WIDTH, colors=EMBED_COLORS, dither=photo)
 
 
@@ -391,27 +435,14 @@ def gradcam_title(explained: str, p_explained: float, predicted: str, p_predicte
             f"p({explained}) = {p_explained:.1%}, layer {layer}")
 
 
-def _render(**context) -> str:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tfjourney", "reports/templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env.get_template("explain.html.j2").render(**context)
-
-
-def _write_figures(model, image, display, out: Path, layers: list[str], cam_layer: str, class_index, names):
+def _write_figures(anatomy: _Anatomy, image, display, out: Path, layers: list[str], cam_layer: str, class_index, names):
     """Every PNG for the page; returns the page's view of them."""
-    maps = feature_maps(model, image, layers)
-    heatmap, explained, probabilities = grad_cam(model, image, class_index, cam_layer)
+    maps, heatmap, explained, probabilities = _maps_and_cam(anatomy, image, layers, cam_layer, class_index)
     predicted = int(np.argmax(probabilities))
     title = gradcam_title(names[explained], float(probabilities[explained]), names[predicted], float(probabilities[predicted]),
                           class_index is not None, cam_layer)
     plot_grad_cam(display, heatmap, title, out / "gradcam.png")
-    plot_filters(first_layer_filters(model), out / "filters.png")
+    plot_filters(_first_layer_filters(anatomy), out / "filters.png")
     layer_views = []
     for i, name in enumerate(layers):
         path = out / f"feature_maps_{_safe_name(name)}.png"
@@ -436,8 +467,6 @@ def _input_uri(display: np.ndarray, out: Path) -> str:
 
 def explain_run(run_dir: Path | str, image_path: Path | str, layer: str | None = None, class_name: str | None = None) -> Path:
     """Write RUN_DIR/explain/<image stem>/ (PNGs + index.html) for one image; returns the page's path."""
-    from tfjourney.runs import load_run
-
     run = load_run(run_dir)
     if run.blueprint not in IMAGE_BLUEPRINTS:
         raise RunFolderError(f"{run.path} is a {run.blueprint} run; explain is for image models (cnn or transfer runs), "
@@ -449,18 +478,20 @@ def explain_run(run_dir: Path | str, image_path: Path | str, layer: str | None =
         raise DataError(f"image file {image_path} does not exist. Check the path you passed.")
     model = run.load_model()
     image = _read_input(image_path, _image_size(run.record, model))
-    layers = conv_layer_names(model)
-    cam_layer = layer or _default_layer(model)
-    _check_layers(model, [cam_layer])
+    anatomy = _anatomy(model)
+    layers = list(anatomy.conv_layers)
+    cam_layer = layer or layers[-1]
+    anatomy.check_layers([cam_layer])
     if cam_layer not in layers:
         layers = layers + [cam_layer]
     out = run.path / "explain" / _safe_name(image_path.stem)
     out.mkdir(parents=True, exist_ok=True)
     display = _display_image(image_path)
-    view = _write_figures(model, image, display, out, layers, cam_layer, class_index, names)
-    backbone = _backbone(model)
+    view = _write_figures(anatomy, image, display, out, layers, cam_layer, class_index, names)
+    backbone = anatomy.backbone
     page = out / "index.html"
-    page.write_text(_render(
+    page.write_text(render(
+        "explain.html.j2",
         v={**view, "run": run.path.name, "blueprint": run.blueprint, "image_name": image_path.name,
            "image": _input_uri(display, out), "cam_layer": cam_layer, "classes": names,
            "model_name": backbone.name if backbone is not None else model.name,

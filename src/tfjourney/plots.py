@@ -7,8 +7,10 @@ Colours are the same across every plot and report: train is blue, validation ora
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import matplotlib
 
@@ -17,6 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import confusion_matrix  # noqa: E402
 
+from tfjourney.metrics import predicted_labels  # noqa: E402
+
 TRAIN_COLOR = "#1f77b4"
 VAL_COLOR = "#ff7f0e"
 GOOD_COLOR = "#2ca02c"
@@ -24,9 +28,14 @@ BAD_COLOR = "#d62728"
 DPI = 110
 
 
-def _save(fig: plt.Figure, path: Path | str | None) -> plt.Figure:
+def save_figure(fig: plt.Figure, path: Path | str | BinaryIO | None) -> plt.Figure:
+    """Save ``fig`` at the reports' DPI and close it (a no-op when ``path`` is None).
+
+    A file path's extension picks the format; a binary file object gets a PNG.
+    """
     if path is not None:
-        fig.savefig(path, dpi=DPI, bbox_inches="tight")
+        fmt = None if isinstance(path, (str, os.PathLike)) else "png"
+        fig.savefig(path, format=fmt, dpi=DPI, bbox_inches="tight")
         plt.close(fig)
     return fig
 
@@ -57,7 +66,7 @@ def plot_loss_curves(history, path: Path | str | None = None, title: str = "") -
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def compare_historys(original_history, new_history, initial_epochs: int, path: Path | str | None = None) -> plt.Figure:
@@ -77,7 +86,7 @@ def compare_historys(original_history, new_history, initial_epochs: int, path: P
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def make_confusion_matrix(
@@ -108,7 +117,7 @@ def make_confusion_matrix(
         text = f"{cm[i, j]}\n({cm_norm[i, j] * 100:.0f}%)" if not norm else f"{cm_norm[i, j] * 100:.0f}%"
         ax.text(j, i, text, ha="center", va="center", fontsize=size, color="white" if cm_norm[i, j] > 0.5 else "black")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_decision_boundary(
@@ -130,11 +139,7 @@ def plot_decision_boundary(
         np.linspace(X[:, 0].min() - pad_x, X[:, 0].max() + pad_x, resolution),
         np.linspace(X[:, 1].min() - pad_y, X[:, 1].max() + pad_y, resolution),
     )
-    probs = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()]))
-    if probs.ndim == 1 or probs.shape[-1] == 1:
-        zz = (probs.ravel() >= 0.5).astype(int)
-    else:
-        zz = probs.argmax(axis=1)
+    zz = predicted_labels(predict(np.c_[xx.ravel(), yy.ravel()]))
     fig, ax = plt.subplots(figsize=(6, 5))
     ax.contourf(xx, yy, zz.reshape(xx.shape), cmap=plt.cm.RdYlBu, alpha=0.6)
     scatter = ax.scatter(X[:, 0], X[:, 1], c=y, s=14, cmap=plt.cm.RdYlBu, edgecolors="k", linewidths=0.3)
@@ -143,7 +148,7 @@ def plot_decision_boundary(
     ax.set(title="Decision boundary (test points)", xlabel=feature_names[0], ylabel=feature_names[1],
            xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_lr_finder(
@@ -162,7 +167,7 @@ def plot_lr_finder(
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_predicted_vs_actual(y_true, y_pred, path: Path | str | None = None, target: str = "target") -> plt.Figure:
@@ -181,7 +186,7 @@ def plot_predicted_vs_actual(y_true, y_pred, path: Path | str | None = None, tar
     for ax in (left, right):
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_roc_curve(y_true, positive_probability, path: Path | str | None = None, positive_name: str = "positive") -> plt.Figure:
@@ -196,7 +201,7 @@ def plot_roc_curve(y_true, positive_probability, path: Path | str | None = None,
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def predict_2d(predict: Callable, columns: list[str]) -> Callable:
@@ -223,7 +228,7 @@ def plot_prediction_grid(
         ax.set_title(f"pred: {predicted} ({confidence:.0%})\ntrue: {true}", fontsize=9, color=BAD_COLOR if wrong else GOOD_COLOR)
     fig.suptitle("Test predictions (most confident mistakes first)", fontsize=12)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_augmentation(originals: np.ndarray, augmented: list[np.ndarray], path: Path | str | None = None) -> plt.Figure:
@@ -239,4 +244,4 @@ def plot_augmentation(originals: np.ndarray, augmented: list[np.ndarray], path: 
                 axes[r, c].set_title("original" if c == 0 else f"augmented {c}", fontsize=9)
     fig.suptitle("Data augmentation (applied only while training)", fontsize=12)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

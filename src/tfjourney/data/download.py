@@ -38,6 +38,8 @@ from tfjourney.errors import DataError, DownloadError
 __all__ = [
     "RemoteDataset",
     "CATALOG",
+    "ChecksumError",
+    "TransferError",
     "cache_root",
     "downloads_dir",
     "fetch_dataset",
@@ -66,39 +68,40 @@ class RemoteDataset:
     license: str
 
 
+class ChecksumError(DownloadError):
+    """A file's SHA-256 differs from its pinned or recorded digest (the bad file was deleted)."""
+
+
+class TransferError(DownloadError):
+    """A transfer failed for good (retries used up); ``reason`` is the bare cause, to rephrase it."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _course_zip(name: str, description: str) -> RemoteDataset:
+    """A Food-101 subset zip from the course bucket (digest not pinned: trust on first use)."""
+    return RemoteDataset(
+        name=name,
+        url=f"{_COURSE_BUCKET}/{name}.zip",
+        sha256=None,
+        size_bytes=None,
+        description=description,
+        license=_FOOD_LICENSE,
+    )
+
+
 CATALOG: dict[str, RemoteDataset] = {
-    "pizza_steak": RemoteDataset(
-        name="pizza_steak",
-        url=f"{_COURSE_BUCKET}/pizza_steak.zip",
-        sha256=None,
-        size_bytes=None,
-        description="Food-101 subset, 2 classes (pizza, steak): 750 train + 250 test images each.",
-        license=_FOOD_LICENSE,
-    ),
-    "10_food_classes_all_data": RemoteDataset(
-        name="10_food_classes_all_data",
-        url=f"{_COURSE_BUCKET}/10_food_classes_all_data.zip",
-        sha256=None,
-        size_bytes=None,
-        description="Food-101 subset, 10 classes: 750 train + 250 test images per class.",
-        license=_FOOD_LICENSE,
-    ),
-    "10_food_classes_10_percent": RemoteDataset(
-        name="10_food_classes_10_percent",
-        url=f"{_COURSE_BUCKET}/10_food_classes_10_percent.zip",
-        sha256=None,
-        size_bytes=None,
-        description="Food-101 subset, 10 classes: 75 train (10%) + 250 test images per class.",
-        license=_FOOD_LICENSE,
-    ),
-    "10_food_classes_1_percent": RemoteDataset(
-        name="10_food_classes_1_percent",
-        url=f"{_COURSE_BUCKET}/10_food_classes_1_percent.zip",
-        sha256=None,
-        size_bytes=None,
-        description="Food-101 subset, 10 classes: 7 train (1%) + 250 test images per class.",
-        license=_FOOD_LICENSE,
-    ),
+    entry.name: entry
+    for entry in (
+        _course_zip("pizza_steak", "Food-101 subset, 2 classes (pizza, steak): 750 train + 250 test images each."),
+        _course_zip("10_food_classes_all_data", "Food-101 subset, 10 classes: 750 train + 250 test images per class."),
+        _course_zip("10_food_classes_10_percent",
+                    "Food-101 subset, 10 classes: 75 train (10%) + 250 test images per class."),
+        _course_zip("10_food_classes_1_percent",
+                    "Food-101 subset, 10 classes: 7 train (1%) + 250 test images per class."),
+    )
 }
 
 
@@ -153,7 +156,7 @@ def _verify(path: Path, expected: str | None, url: str) -> None:
     if got != expected:
         path.unlink(missing_ok=True)
         _sidecar(path).unlink(missing_ok=True)
-        raise DownloadError(
+        raise ChecksumError(
             f"checksum mismatch for {path.name} from {url}: expected sha256 {expected}, got {got}; "
             "the bad file was deleted. Run the command again to re-download it, or if the file "
             "changed upstream on purpose, update the sha256 in the catalog."
@@ -267,9 +270,10 @@ def download_file(
             if attempt + 1 < max(1, retries):
                 _sleep(backoff * (2**attempt))
     else:
-        raise DownloadError(
+        raise TransferError(
             f"could not download {dest.name} from {url}: {last_error}. Check your internet "
-            f"connection, or download the file yourself and place it at {dest}."
+            f"connection, or download the file yourself and place it at {dest}.",
+            reason=last_error,
         )
     os.replace(part, dest)
     _verify(dest, sha256, url)
@@ -375,9 +379,9 @@ def fetch_dataset(
             timeout=timeout,
             backoff=backoff,
         )
+    except ChecksumError:
+        raise
     except DownloadError as exc:
-        if "checksum mismatch" in str(exc):
-            raise
         raise DownloadError(
             f"could not download {entry.name} from {entry.url}: {_reason(exc)}. Check your internet "
             f"connection, or download the zip yourself and run `tfjourney datasets fetch {entry.name} "
@@ -423,7 +427,4 @@ def _copy_in(src: Path, zip_path: Path) -> None:
 
 def _reason(exc: DownloadError) -> str:
     """The bare reason inside a download_file error, to rephrase it for a named dataset."""
-    text = str(exc)
-    if ": " in text and ". Check your internet" in text:
-        return text.split(": ", 1)[1].split(". Check your internet", 1)[0]
-    return text.rstrip(".")
+    return exc.reason if isinstance(exc, TransferError) else str(exc).rstrip(".")

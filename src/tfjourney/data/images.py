@@ -17,6 +17,7 @@ one warning. The training-time hot path is pure TensorFlow: read -> decode -> re
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import warnings
@@ -359,16 +360,12 @@ def _rel(path: Path, folder: Path) -> str:
 # --------------------------------------------------------------------------- the pipeline
 
 
-def _decode_resize(size: tuple[int, int]):
+def _decode_resize(path: tf.Tensor, label: tf.Tensor, *, size: tuple[int, int]) -> tuple[tf.Tensor, tf.Tensor]:
     """The per-image graph function: read, decode (3 channels, first frame), resize to float32."""
-
-    def fn(path: tf.Tensor, label: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        raw = tf.io.read_file(path)
-        img = tf.io.decode_image(raw, channels=3, expand_animations=False)
-        img.set_shape([None, None, 3])
-        return tf.image.resize(img, size), label
-
-    return fn
+    raw = tf.io.read_file(path)
+    img = tf.io.decode_image(raw, channels=3, expand_animations=False)
+    img.set_shape([None, None, 3])
+    return tf.image.resize(img, size), label
 
 
 def _make_dataset(
@@ -386,7 +383,7 @@ def _make_dataset(
     ds = tf.data.Dataset.from_tensor_slices((paths, labels))
     if shuffle and not cache:  # shuffle cheap file names, not decoded images
         ds = ds.shuffle(len(items), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.map(_decode_resize(size), num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(functools.partial(_decode_resize, size=size), num_parallel_calls=tf.data.AUTOTUNE)
     # No ignore_errors(): it would make the cardinality unknown (Keras then warns and shows no
     # step count). Instead every file reaching here passed a completeness check or a full decode.
     if cache:
@@ -458,13 +455,11 @@ def load_image_folder(
     labelled = {k: _labelled(v, class_names) for k, v in splits.items()}
     total = sum(len(v) for v in labelled.values())
     cache = total * size[0] * size[1] * 3 * 4 < CACHE_LIMIT_BYTES
-    make = lambda items, shuffle: _make_dataset(  # noqa: E731
-        items, size, batch_size, shuffle=shuffle, seed=seed, cache=cache
-    )
+    make = functools.partial(_make_dataset, size=size, batch_size=batch_size, seed=seed, cache=cache)
     return ImageData(
-        train=make(labelled["train"], True),
-        val=make(labelled["val"], False) if labelled.get("val") else None,
-        test=make(labelled["test"], False),
+        train=make(labelled["train"], shuffle=True),
+        val=make(labelled["val"], shuffle=False) if labelled.get("val") else None,
+        test=make(labelled["test"], shuffle=False),
         class_names=class_names,
         image_size=size,
         files={k: [(o, lab) for o, _, lab in v] for k, v in labelled.items()},

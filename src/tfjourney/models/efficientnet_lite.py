@@ -17,8 +17,8 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import platformdirs
 
+from tfjourney.data.download import cache_root
 from tfjourney.errors import ConfigError, WeightsError
 from tfjourney.models.torch_checkpoint import load_legacy_state_dict
 
@@ -170,14 +170,9 @@ def assign_weights(model: keras.Model, weights: dict[str, list[np.ndarray]], sou
         layer.set_weights(weights[layer.name])
 
 
-def cache_dir() -> Path:
-    """Root of tfjourney's cache: ``$TFJOURNEY_CACHE`` or the platform's user cache dir."""
-    return Path(os.environ.get("TFJOURNEY_CACHE") or platformdirs.user_cache_dir("tfjourney"))
-
-
 def cached_weights_path() -> Path:
     """Where the converted full (include_top=True) Keras weights live."""
-    return cache_dir() / "weights" / f"{MODEL_NAME}.weights.h5"
+    return cache_root() / "weights" / f"{MODEL_NAME}.weights.h5"
 
 
 def bundled_checkpoint_path() -> Path:

@@ -8,23 +8,24 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import io
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tfjourney.blueprints import format_value
 from tfjourney.errors import RunFolderError
 from tfjourney.reports.headline import headline
 from tfjourney.reports.report import (
     REPORT_FILE,
     dataset_name,
+    embed_figure,
     format_metric,
     lower_is_better,
     metric_label,
     read_history,
+    relative_link,
     render,
+    run_kind,
     run_name,
     write_report,
 )
@@ -96,12 +97,8 @@ _SHORT_LABELS = {
 
 
 def _family(run: Run) -> str:
-    """"regression" or "classification": runs of one family share metrics, so they share a table."""
-    data = run.record.get("data") or {}
-    if run.blueprint == "regression" or data.get("task") == "regression" or (
-            "mae" in run.metrics and "accuracy" not in run.metrics):
-        return "regression"
-    return "classification"
+    """"regression" or "classification" (image runs too): runs of one family share metrics, so they share a table."""
+    return "regression" if run_kind(run.record) == "regression" else "classification"
 
 
 def _is_number(value: Any) -> bool:
@@ -128,19 +125,8 @@ def _config_differences(runs: list[Run]) -> tuple[list[list[str]], list[int]]:
     holders = {k: [i for i, config in enumerate(configs) if k in config] for k in keys}
     differing = [k for k in keys if len(holders[k]) >= 2 and len({repr(configs[i][k]) for i in holders[k]}) > 1]
     own = [sum(1 for k in config if len(holders[k]) < 2) for config in configs]
-    differences = [[f"{k}={_short(config[k])}" for k in differing if k in config] for config in configs]
+    differences = [[f"{k}={format_value(config[k])}" for k in differing if k in config] for config in configs]
     return differences, own
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return ",".join(map(str, value))
-    return str(value)
-
-
-def _relative(target: Path, page: Path) -> str:
-    """A link from the page to `target` that survives moving both together."""
-    return Path(os.path.relpath(target.resolve(), page.resolve().parent)).as_posix()
 
 
 def _same_objective(runs: list[Run]) -> bool:
@@ -148,16 +134,6 @@ def _same_objective(runs: list[Run]) -> bool:
     keys = {(run.blueprint, str((run.record.get("config") or {}).get("loss", "")), str((run.record.get("data") or {}).get("task", "")))
             for run in runs}
     return len(keys) == 1
-
-
-def _png(fig) -> str:
-    import matplotlib.pyplot as plt
-
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def _draw(ax, history: dict, metric: str, color, name: str) -> None:
@@ -176,11 +152,9 @@ def _overlay_png(runs: list[Run]) -> tuple[str | None, list[str], bool]:
     small multiples, one panel per run in the same colours, because losses of different objectives do not share a
     scale. The third value says which was drawn (True: small multiples).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
+
+    from tfjourney.plots import plt
 
     histories = {run_name(run.path): read_history(run.path) for run in runs}
     blueprints = {run_name(run.path): run.blueprint for run in runs}
@@ -203,7 +177,8 @@ def _overlay_png(runs: list[Run]) -> tuple[str | None, list[str], bool]:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3)
         fig.suptitle("Loss of each run on its own scale: validation solid, training dashed", fontsize=12)
-        return _png(fig), missing, True
+        fig.tight_layout()
+        return embed_figure(fig), missing, True
     panels = ["loss"] + [m for m in ("mae", "accuracy") if all(m in h for h in usable.values())][:1]
     fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.2), squeeze=False)
     for ax, metric in zip(axes[0], panels):
@@ -213,7 +188,8 @@ def _overlay_png(runs: list[Run]) -> tuple[str | None, list[str], bool]:
                ylabel=metric)
         ax.grid(alpha=0.3)
         ax.legend(title="run", fontsize=9)
-    return _png(fig), missing, False
+    fig.tight_layout()
+    return embed_figure(fig), missing, False
 
 
 def _metric_table(runs: list[Run], rows: list[dict], title: str) -> dict:
@@ -240,7 +216,7 @@ def _compare_view(runs: list[Run], out: Path) -> dict:
     rows = [
         {
             "name": run_name(run.path),
-            "link": _relative(run.path / REPORT_FILE, out),
+            "link": relative_link(run.path / REPORT_FILE, out),
             "blueprint": run.blueprint,
             "dataset": dataset_name(run.record),
             "source": str((run.record.get("data") or {}).get("source", "?")),

@@ -9,13 +9,13 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from tfjourney.blueprints import get_blueprint
 from tfjourney.errors import TfjourneyError
-from tfjourney.reports.report import REPORT_FILE, embed_png, format_seconds, render
+from tfjourney.reports.report import REPORT_FILE, embed_png, format_seconds, relative_link, render
+from tfjourney.runs import RUN_FILE
 
 _BLUEPRINT_ROWS = 7
 _THUMBNAIL_WIDTH = 520
@@ -23,10 +23,10 @@ _THUMBNAIL_WIDTH = 520
 
 def _record(run_dir: Path | None) -> dict:
     """run.json if the step got that far; an empty dict otherwise."""
-    if run_dir is None or not (run_dir / "run.json").is_file():
+    if run_dir is None or not (run_dir / RUN_FILE).is_file():
         return {}
     try:
-        return json.loads((run_dir / "run.json").read_text())
+        return json.loads((run_dir / RUN_FILE).read_text())
     except json.JSONDecodeError:
         return {}
 
@@ -44,7 +44,7 @@ def _link(run_dir: Path | None, out: Path) -> str | None:
     """Relative link from the index to the step's report (None when there is no report)."""
     if run_dir is None or not (run_dir / REPORT_FILE).is_file():
         return None
-    return Path(os.path.relpath((run_dir / REPORT_FILE).resolve(), out.resolve().parent)).as_posix()
+    return relative_link(run_dir / REPORT_FILE, out)
 
 
 def _thumbnail(run_dir: Path | None) -> str | None:

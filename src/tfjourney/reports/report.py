@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import math
+import os
 import re
 import shlex
 from pathlib import Path
@@ -29,7 +30,7 @@ from PIL import Image
 from tfjourney.blueprints import get_blueprint
 from tfjourney.errors import TfjourneyError
 from tfjourney.reports.headline import headline
-from tfjourney.runs import MODEL_FILE, load_run
+from tfjourney.runs import IMAGE_BLUEPRINTS, MODEL_FILE, load_run
 
 REPORT_FILE = "report.html"
 HISTORY_FILE = "history.csv"
@@ -160,6 +161,20 @@ def embed_png(path: Path, max_width: int | None = None, colors: int | None = Non
     return "data:image/png;base64," + base64.b64encode(data).decode()
 
 
+def embed_figure(fig) -> str:
+    """A matplotlib figure as a PNG data URI, saved like every plot (``plots.save_figure``) and closed."""
+    from tfjourney.plots import save_figure
+
+    buffer = io.BytesIO()
+    save_figure(fig, buffer)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def relative_link(target: Path, page: Path) -> str:
+    """A link from `page` to `target` that survives moving both together."""
+    return Path(os.path.relpath(Path(target).resolve(), Path(page).resolve().parent)).as_posix()
+
+
 def _downscale(data: bytes, max_width: int) -> bytes:
     with Image.open(io.BytesIO(data)) as image:
         if image.width <= max_width:
@@ -229,7 +244,7 @@ def _class_names(run_dir: Path, record: dict) -> list[str]:
             loaded = json.loads(path.read_text())
         except json.JSONDecodeError:
             return []
-        names = loaded.get("class_names", loaded.get("classes", [])) if isinstance(loaded, dict) else loaded
+        names = loaded  # write_classes stores a plain list of names
     return [str(n) for n in names] if isinstance(names, list) else []
 
 
@@ -244,7 +259,7 @@ def run_name(run_dir: Path) -> str:
 def run_kind(record: dict) -> str:
     """"regression", "classification" (tabular) or "image": decides the task-specific section."""
     data = record.get("data", {})
-    if record.get("blueprint") in ("cnn", "transfer") or "counts" in data:
+    if record.get("blueprint") in IMAGE_BLUEPRINTS or "counts" in data:
         return "image"
     if record.get("blueprint") == "regression" or data.get("task") == "regression":
         return "regression"
@@ -407,7 +422,7 @@ def _per_class(metrics: dict) -> list[dict]:
     for name, values in per_class.items():
         if not isinstance(values, dict):
             continue
-        f1 = values.get("f1", values.get("f1-score"))
+        f1 = values.get("f1")
         rows.append(
             {
                 "name": name,
@@ -540,9 +555,7 @@ def _reproduce_view(record: dict) -> dict:
 _TRAINING_LABELS = {
     "epochs_run": ("Epochs run", ""),
     "best_epoch": ("Best epoch (weights restored)", ""),
-    "initial_epochs": ("Feature-extraction epochs", "backbone frozen, only the new head learns"),
     "phase1_epochs": ("Feature-extraction epochs", "backbone frozen, only the new head learns"),
-    "fine_tune_epochs": ("Fine-tuning epochs", ""),
     "fine_tune_start_epoch": ("Fine-tuning from epoch", "epochs counted from 1, as on the plots"),
 }
 _BATCHNORM_NOTE = "BatchNormalization layers among them stay frozen"
