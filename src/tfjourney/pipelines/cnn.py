@@ -12,7 +12,6 @@ from pathlib import Path
 
 from tfjourney import plots
 from tfjourney.blueprints import DEFAULT_SEED, get_blueprint
-from tfjourney.data.images import load_image_folder
 from tfjourney.errors import ConfigError
 from tfjourney.models.cnn import build_cnn, check_cnn_shapes
 from tfjourney.pipelines.images import (
@@ -20,6 +19,7 @@ from tfjourney.pipelines.images import (
     data_record,
     evaluate_on_test,
     finish_image_run,
+    load_for_training,
     plot_augmentation_examples,
     resolve_image_source,
     validate_image_config,
@@ -57,9 +57,7 @@ def train_cnn(
     config = _validate_cnn_config(get_blueprint("cnn").resolve(**hyperparameters))
     run_dir = Path(out) if out else default_run_dir("cnn")
     check_can_write(run_dir, overwrite)
-    image_data = load_image_folder(
-        folder, config["image_size"], config["batch_size"], seed, config["validation_split"], config["test_split"], strict
-    )
+    image_data = load_for_training(folder, config, seed, strict)
     n_classes = len(image_data.class_names)
     set_seed(seed)
     model = build_cnn(config, n_classes, seed=seed)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from tfjourney import plots
 from tfjourney.data.embedded_images import EMBEDDED_IMAGE_DATASETS, EMBEDDED_IMAGE_SIZES, materialize_image_dataset
-from tfjourney.data.images import MAX_IMAGE_SIZE, ImageData, load_labelled_images, read_image
+from tfjourney.data.images import MAX_IMAGE_SIZE, ImageData, load_image_folder, load_labelled_images, read_image
 from tfjourney.errors import ConfigError, DataError, RunFolderError
 from tfjourney.models.heads import classifier_output
 from tfjourney.models.summary import model_record
@@ -29,6 +29,13 @@ def validate_image_config(config: dict) -> dict:
         raise ConfigError(f"--image-size {config['image_size']} must be between 1 and {MAX_IMAGE_SIZE} pixels; 224 is typical.")
     check_training_numbers(config)
     return config
+
+
+def load_for_training(folder: Path, config: dict, seed: int, strict: bool) -> ImageData:
+    """The image folder split and batched as the blueprint config says (image size, batch, splits)."""
+    return load_image_folder(
+        folder, config["image_size"], config["batch_size"], seed, config["validation_split"], config["test_split"], strict
+    )
 
 
 def compile_classifier(model: keras.Model, n_classes: int, learning_rate: float) -> None:

@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from tfjourney import plots
 from tfjourney.blueprints import DEFAULT_SEED, get_blueprint
-from tfjourney.data.images import ImageData, load_image_folder, read_image
+from tfjourney.data.images import ImageData, read_image
 from tfjourney.errors import ConfigError, DataError
 from tfjourney.metrics import class_probabilities
 from tfjourney.models.backbones import DEFAULT_BACKBONE, build_backbone, build_imagenet_classifier, get_backbone_spec
@@ -34,6 +34,7 @@ from tfjourney.pipelines.images import (
     data_record,
     evaluate_on_test,
     finish_image_run,
+    load_for_training,
     labels_of,
     plot_augmentation_examples,
     resolve_image_source,
@@ -201,9 +202,7 @@ def train_transfer(
     check_can_write(run_dir, overwrite)
     backbone = build_backbone(config["backbone"], config["image_size"], weights=weights or "imagenet")
     check_fine_tune_layers(backbone, config["fine_tune_layers"])
-    image_data = load_image_folder(
-        folder, config["image_size"], config["batch_size"], seed, config["validation_split"], config["test_split"], strict
-    )
+    image_data = load_for_training(folder, config, seed, strict)
     set_seed(seed)
     model = build_transfer_model(backbone, len(image_data.class_names), config["augment"], seed=seed)
     record = new_run_record("transfer", {**config, "weights": str(weights) if weights else "imagenet"}, seed,
