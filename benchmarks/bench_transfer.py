@@ -32,7 +32,7 @@ def _timed_fit(model: keras.Model, train, val) -> list[float]:
     seconds = []
     for epoch in range(EPOCHS):
         started = time.perf_counter()
-        model.fit(train, validation_data=val, epochs=epoch + 1, initial_epoch=epoch, verbose=0)
+        model.fit(train, validation_data=val, epochs=epoch + 1, initial_epoch=epoch, verbose=0, shuffle=False)
         seconds.append(time.perf_counter() - started)
     return seconds
 
