@@ -182,7 +182,10 @@ def test_predict_unseen_category_is_handled(capsys, regression_run, mixed_csv, t
     preds = pd.read_csv(out)
     assert list(preds.columns) == ["predicted_charges"] and len(preds) == 4
     assert np.isfinite(preds["predicted_charges"]).all()
-    assert "predicted_charges" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "predicted_charges" in captured.out
+    assert "column 'region' has 2 value(s) never seen in training ('mars', 'venus')" in captured.err
+    assert "column 'smoker' has 1 value(s) never seen" in captured.err
     # refuses to clobber an existing output
     _expect_failure(capsys, ["predict", regression_run, path, "--output", out], "already exists")
 
@@ -246,3 +249,22 @@ def test_real_command_exit_code_and_stderr(tmp_path):
 def test_classification_output_that_does_not_fit_the_target_is_refused(capsys, tmp_path, flags, needle):
     _expect_failure(capsys, ["train", "classification", "circles", "--out", tmp_path / "never", *flags], needle)
     assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["predict", "{run}", "{csv}", "--output", "/proc/nope/preds.csv"],
+    ["report", "{run}", "{run}", "--out", "/proc/nope.html"],
+])
+def test_unwritable_output_paths_are_one_line_errors(capsys, regression_run, mixed_csv, argv):
+    argv = [a.format(run=regression_run, csv=mixed_csv) for a in argv]
+    _expect_failure(capsys, argv, "/proc/nope")
+
+
+def test_tensorboard_logs_are_written(tmp_path):
+    out = tmp_path / "tb"
+    assert main(["train", "classification", "circles", "--epochs", "2", "--tensorboard", "--out", str(out)]) == 0
+    assert any((out / "logs" / "fit").rglob("events.out.tfevents.*"))
+
+
+def test_report_out_needs_several_runs(capsys, regression_run, tmp_path):
+    _expect_failure(capsys, ["report", regression_run, "--out", tmp_path / "x.html"], "needs two or more runs")

@@ -49,3 +49,12 @@ def test_transfer_step_ran_both_phases(journey_dir):
 def test_an_existing_journey_is_not_overwritten(journey_dir, capsys):
     assert main(["journey", "--quick", "--out", str(journey_dir)]) == 2
     assert "--overwrite" in capsys.readouterr().err
+
+
+def test_a_users_own_index_page_is_never_replaced(tmp_path, capsys):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("<p>my site</p>")
+    assert main(["journey", "--quick", "--out", str(out), "--overwrite"]) == 2
+    assert "was not written by tfjourney" in capsys.readouterr().err
+    assert (out / "index.html").read_text() == "<p>my site</p>"

@@ -59,7 +59,7 @@ def _default(blueprint_name: str, key: str) -> str:
 
 def _add_common_train_options(parser: argparse.ArgumentParser, blueprint: str) -> None:
     parser.add_argument("--out", type=Path, help="run folder to write (default: runs/<blueprint>-<timestamp>)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing run folder (only ever a previous run)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing run folder and everything in it (only ever a previous run)")
     parser.add_argument("--epochs", type=int, help=f"maximum epochs; early stopping usually ends sooner ({_default(blueprint, 'epochs')})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed; the same seed repeats a run (default: {DEFAULT_SEED})")
     parser.add_argument("--batch-size", type=int, dest="batch_size", help=f"batch size ({_default(blueprint, 'batch_size')})")
@@ -122,7 +122,7 @@ def _add_transfer_parser(train_sub) -> None:
     _add_image_options(transfer, "transfer")
     transfer.add_argument("--backbone", help=f"pretrained backbone: {', '.join(backbone_names())}; only efficientnet_lite0 works offline "
                                              f"({_default('transfer', 'backbone')})")
-    transfer.add_argument("--weights", type=Path, help="local weights file for the backbone, instead of ImageNet weights downloaded by Keras")
+    transfer.add_argument("--weights", type=Path, help="local weights file for the backbone (default: ImageNet weights; bundled for efficientnet_lite0, downloaded by Keras for the others)")
     transfer.add_argument("--fine-tune-layers", type=int, dest="fine_tune_layers",
                           help=f"phase 2: unfreeze the top N backbone layers, BatchNorm stays frozen ({_default('transfer', 'fine_tune_layers')}: no fine-tuning)")
     transfer.add_argument("--fine-tune-epochs", type=int, dest="fine_tune_epochs", help=f"phase-2 epochs ({_default('transfer', 'fine_tune_epochs')})")
@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="(re)write report.html for a run, or a comparison page for several")
     report.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="one or more run folders")
-    report.add_argument("--out", type=Path, help="comparison page path or folder (default: compare.html beside the first run)")
+    report.add_argument("--out", type=Path, help="with several runs: comparison page path or folder (default: compare.html beside the first run)")
     report.set_defaults(handler=_report)
 
     explain = sub.add_parser("explain", help="feature maps and Grad-CAM for an image through a CNN or transfer run")
@@ -316,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
         args.handler(args)
     except TfjourneyError as exc:
         print(f"tfjourney: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a path the user gave cannot be written or read
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"tfjourney: error: cannot use{where}: {exc.strerror or exc}; check the path and its permissions.", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("tfjourney: interrupted; nothing half-written was left behind.", file=sys.stderr)

@@ -20,6 +20,9 @@ from tfjourney.errors import DataError, RunFolderError, TfjourneyError
 from tfjourney.reports.headline import headline
 
 
+INDEX_FILE = "index.html"
+
+
 @dataclass(frozen=True)
 class Step:
     """One stop on the journey: which pipeline, on which data, with which settings (full / quick)."""
@@ -85,18 +88,21 @@ def run_journey(
 ) -> Path:
     """Run every step, print a progress line each, and write `out/index.html`; returns its path."""
     from tfjourney.reports import render_index
+    from tfjourney.reports.report import written_by_tfjourney
 
     if images is not None and not Path(images).is_dir():
         raise DataError(f"--images {images} is not a folder; pass a folder of class sub-folders (or leave --images out).")
     out = Path(out) if out else default_journey_dir()
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise RunFolderError(f"{out} already exists; pass --overwrite to replace its runs, or choose another --out.")
+    if (out / INDEX_FILE).exists() and not written_by_tfjourney(out / INDEX_FILE):
+        raise RunFolderError(f"{out / INDEX_FILE} exists and was not written by tfjourney; choose another --out.")
     out.mkdir(parents=True, exist_ok=True)
     cards = []
     for number, step in enumerate(STEPS, start=1):
         dataset = str(images) if (images and step.uses_images) else step.dataset
         cards.append(_run_step(step, dataset, out, quick, overwrite, seed, f"[{number}/{len(STEPS)}]", print_fn))
-    index = render_index(cards, out / "index.html")
+    index = render_index(cards, out / INDEX_FILE)
     failed = [c["step"] for c in cards if c["status"] != "ok"]
     if failed:
         raise TfjourneyError(f"journey finished with failed step(s): {', '.join(failed)}; see {index} for the errors.")

@@ -41,7 +41,12 @@ def classification_metrics(
     y_pred = predicted_labels(probabilities)
     binary = len(class_names) == 2
     average = "binary" if binary else "macro"
-    precision, recall, f1, _ = skm.precision_recall_fscore_support(y_true, y_pred, average=average, zero_division=0)
+    # Macro-average over the classes in the data: evaluating on a subset of classes must not count the
+    # absent ones as zeros.
+    present = None if binary else np.unique(y_true)
+    precision, recall, f1, _ = skm.precision_recall_fscore_support(
+        y_true, y_pred, average=average, labels=present, zero_division=0
+    )
     result = {
         "accuracy": float(skm.accuracy_score(y_true, y_pred)),
         "precision": float(precision),

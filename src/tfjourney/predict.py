@@ -37,6 +37,7 @@ def predict(
     weights: Path | None = None,
 ) -> Predictions:
     """`inputs` is [RUN_DIR, INPUT.csv] or [RUN_DIR, IMAGE...], or [IMAGE...] with `imagenet=True`."""
+    _check_output(output)
     if imagenet:
         from tfjourney.pipelines.transfer import IMAGENET_TOP_K, predict_imagenet
 
@@ -59,11 +60,14 @@ def predict(
     return Predictions(_write(predict_tabular(run.path, inputs[1]), output))
 
 
+def _check_output(output: Path | None) -> None:
+    """Before any work: never overwrite a file the user has."""
+    if output is not None and Path(output).exists():
+        raise DataError(f"{output} already exists; choose another --output or remove it first.")
+
+
 def _write(table: pd.DataFrame, output: Path | None) -> pd.DataFrame:
     if output is not None:
-        output = Path(output)
-        if output.exists():
-            raise DataError(f"{output} already exists; choose another --output or remove it first.")
         table.to_csv(output, index=False)
     return table
 

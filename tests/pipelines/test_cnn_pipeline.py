@@ -112,3 +112,20 @@ def test_unknown_conv_settings_are_rejected_by_the_blueprint():
 
     with pytest.raises(ConfigError, match="choose one of: 3, 5, 7"):
         CNN.resolve(kernel_size=4)
+
+
+def test_evaluate_scores_every_test_image_and_accepts_a_subset_of_classes(stripes_run, stripes_folder, tmp_path):
+    import shutil
+
+    from tfjourney.errors import DataError
+    from tfjourney.predict import evaluate
+
+    whole, test_only = evaluate(stripes_run, stripes_folder), evaluate(stripes_run, stripes_folder / "test")
+    assert whole["images"] == test_only["images"] == 40
+    assert whole["accuracy"] == test_only["accuracy"] == json.loads((stripes_run / "metrics.json").read_text())["accuracy"]
+    subset = tmp_path / "only_vertical"
+    shutil.copytree(stripes_folder / "test" / "vertical", subset / "vertical")
+    assert evaluate(stripes_run, subset)["images"] == 20
+    shutil.copytree(stripes_folder / "test" / "vertical", subset / "diagonal")
+    with pytest.raises(DataError, match="never learned: diagonal"):
+        evaluate(stripes_run, subset)

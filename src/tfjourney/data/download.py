@@ -389,7 +389,12 @@ def fetch_dataset(
         ) from exc
     if done_marker.is_file():
         return extract_to
-    return _extract_once(zip_path, extract_to, trusted_digest=entry.sha256 is not None)
+    try:
+        return _extract_once(zip_path, extract_to, trusted_digest=entry.sha256 is not None)
+    except DownloadError:
+        if file is None:
+            raise
+        raise DownloadError(f"--file {file} is not a readable zip file; pass the zip of {entry.name} as downloaded from {entry.url}.") from None
 
 
 def _extract_once(zip_path: Path, extract_to: Path, trusted_digest: bool) -> Path:

@@ -152,7 +152,7 @@ def _image_files(folder: Path) -> list[Path]:
     return found
 
 
-def _class_tree(folder: Path, what: str) -> dict[str, list[Path]]:
+def _class_tree(folder: Path, what: str, min_classes: int = 2) -> dict[str, list[Path]]:
     """``{class name: image files}`` for a folder of class sub-folders, validated."""
     classes = _visible_dirs(folder)
     if not classes:
@@ -167,7 +167,7 @@ def _class_tree(folder: Path, what: str) -> dict[str, list[Path]]:
             f"class folder(s) {', '.join(repr(e) for e in empty)} in {folder} contain no images. "
             "Add images to them or delete the empty folder(s)."
         )
-    if len(tree) < 2:
+    if len(tree) < min_classes:
         only = next(iter(tree))
         raise DataError(
             f"an image classifier needs at least 2 classes; found only {only!r} in {folder}. "
@@ -393,7 +393,7 @@ def _make_dataset(
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-def _layout(folder: Path) -> dict[str, dict[str, list[Path]]]:
+def _layout(folder: Path, min_classes: int = 2) -> dict[str, dict[str, list[Path]]]:
     """Discover the class trees: ``{"train": ..., "test": ..., ["val": ...]}`` or ``{"all": ...}``."""
     subdirs = {p.name.lower(): p for p in _visible_dirs(folder)}
     if "train" in subdirs or "test" in subdirs:
@@ -403,15 +403,15 @@ def _layout(folder: Path) -> dict[str, dict[str, list[Path]]]:
                 f"{folder} has a '{have}' folder but no '{missing}' folder. Add {folder}/{missing}/"
                 f"<class>/ images, or point at {folder}/{have} to split one class tree automatically."
             )
-        trees = {"train": _class_tree(subdirs["train"], "train folder")}
-        trees["test"] = _class_tree(subdirs["test"], "test folder")
+        trees = {"train": _class_tree(subdirs["train"], "train folder", min_classes)}
+        trees["test"] = _class_tree(subdirs["test"], "test folder", min_classes)
         _same_classes(trees["train"], trees["test"], subdirs["test"].name, folder)
         val_dir = subdirs.get("val") or subdirs.get("validation")
         if val_dir is not None:
-            trees["val"] = _class_tree(val_dir, "validation folder")
+            trees["val"] = _class_tree(val_dir, "validation folder", min_classes)
             _same_classes(trees["train"], trees["val"], val_dir.name, folder)
         return trees
-    return {"all": _class_tree(folder, "folder")}
+    return {"all": _class_tree(folder, "folder", min_classes)}
 
 
 def _existing_dir(data_dir: str | os.PathLike) -> Path:
@@ -481,7 +481,7 @@ def load_labelled_images(
     """
     size = _image_size(image_size)
     folder = _existing_dir(data_dir)
-    trees = _layout(folder)
+    trees = _layout(folder, min_classes=1)  # evaluating on one class's images is fine
     tree = trees.get("test", trees.get("all"))
     unknown = sorted(set(tree) - set(class_names))
     if unknown:

@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 
 import keras
@@ -28,7 +29,7 @@ from tfjourney.data.tabular import (
     read_csv,
     split_frame,
 )
-from tfjourney.errors import ConfigError, DataError
+from tfjourney.errors import ConfigError, DataError, TfjourneyWarning
 from tfjourney.metrics import (
     class_probabilities,
     classification_metrics,
@@ -39,6 +40,7 @@ from tfjourney.metrics import (
 from tfjourney.models.tabular import (
     ColumnPlan,
     build_classification_model,
+    categorical_values,
     build_regression_model,
     model_inputs,
     plan_columns,
@@ -268,6 +270,22 @@ def _read_rows(run: Run, path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def _warn_unseen_categories(frame: pd.DataFrame, plans: list[ColumnPlan]) -> None:
+    """Unseen categories are handled (one out-of-vocabulary slot), but the user should know."""
+    for plan in plans:
+        if plan.kind != "categorical":
+            continue
+        unseen = sorted(set(categorical_values(frame[plan.name])) - set(plan.vocabulary))
+        if unseen:
+            examples = ", ".join(repr(v) for v in unseen[:3])
+            warnings.warn(
+                f"column {plan.name!r} has {len(unseen)} value(s) never seen in training ({examples}); "
+                "the model treats them as unknown",
+                TfjourneyWarning,
+                stacklevel=3,
+            )
+
+
 def _plans(run: Run) -> list[ColumnPlan]:
     keys = ("name", "kind", "missing", "mean", "std", "vocabulary")
     return [ColumnPlan(**{k: c[k] for k in keys}) for c in run.record["data"]["columns"]]
@@ -277,8 +295,9 @@ def predict_tabular(run_dir: str | Path, input_csv: str | Path) -> pd.DataFrame:
     """Predictions for raw CSV rows, as a DataFrame: the prediction, and class probabilities."""
     run = load_run(run_dir, expect=TABULAR_BLUEPRINTS)
     frame = _read_rows(run, input_csv)
-    model = run.load_model()
-    predictions = predict_rows(model, frame, _plans(run))
+    plans = _plans(run)
+    _warn_unseen_categories(frame, plans)
+    predictions = predict_rows(run.load_model(), frame, plans)
     target = run.record["data"]["target"]
     class_names = run.record["data"]["class_names"]
     result = pd.DataFrame(index=frame.index)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tfjourney.blueprints import format_value
-from tfjourney.errors import RunFolderError
+from tfjourney.errors import ConfigError, RunFolderError
 from tfjourney.reports.headline import headline
 from tfjourney.reports.report import (
     REPORT_FILE,
@@ -28,6 +28,7 @@ from tfjourney.reports.report import (
     run_kind,
     run_name,
     write_report,
+    written_by_tfjourney,
 )
 from tfjourney.runs import Run, load_run
 
@@ -41,14 +42,13 @@ def report_runs(run_dirs: Sequence[Path | str], out: Path | str | None = None) -
     runs = [load_run(d) for d in run_dirs]
     reports = [write_report(run.path) for run in runs]
     if len(runs) == 1:
+        if out is not None:
+            raise ConfigError("--out names a comparison page, which needs two or more runs; one run's report is always RUN_DIR/report.html.")
         return reports[0]
     out = compare_path(runs[0].path, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render("compare.html.j2", v=_compare_view(runs, out)), encoding="utf-8")
     return out
-
-
-GENERATOR_MARK = '<meta name="generator" content="tfjourney">'
 
 
 def compare_path(first_run: Path, out: Path | str | None) -> Path:
@@ -59,21 +59,9 @@ def compare_path(first_run: Path, out: Path | str | None) -> Path:
     path = Path(out) if out is not None else Path(first_run).resolve().parent / COMPARE_FILE
     if path.is_dir():
         path = path / COMPARE_FILE
-    if path.exists() and not _written_by_us(path):
+    if path.exists() and not written_by_tfjourney(path):
         raise RunFolderError(f"{path} exists and was not written by tfjourney; pass another --out (a new file or a folder).")
     return path
-
-
-def _written_by_us(path: Path) -> bool:
-    """True for a page tfjourney rendered (base.html.j2 puts a generator meta tag in its head)."""
-    if not path.is_file():
-        return False
-    try:
-        with path.open("r", encoding="utf-8", errors="replace") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return GENERATOR_MARK in head
 
 
 def _metric_columns(runs: list[Run]) -> list[str]:

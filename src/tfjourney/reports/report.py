@@ -33,6 +33,7 @@ from tfjourney.reports.headline import headline
 from tfjourney.runs import IMAGE_BLUEPRINTS, MODEL_FILE, load_run
 
 REPORT_FILE = "report.html"
+GENERATOR_MARK = '<meta name="generator" content="tfjourney">'  # base.html.j2 puts it in every page's head
 HISTORY_FILE = "history.csv"
 CLASSES_FILE = "classes.json"
 
@@ -43,7 +44,7 @@ _METRIC_LABELS = {
     "rmse": ("RMSE", "root mean squared error, in target units"),
     "r2": ("R²", "share of the target's variance explained (1 is perfect)"),
     "accuracy": ("Accuracy", "share of test examples classified correctly"),
-    "precision": ("Precision", "of those predicted positive, how many were"),
+    "precision": ("Precision", "of those predicted positive, how many were right"),
     "recall": ("Recall", "of the real positives, how many were found"),
     "f1": ("F1", "harmonic mean of precision and recall"),
     "roc_auc": ("ROC AUC", "ranking quality; 0.5 is chance, 1 is perfect"),
@@ -71,6 +72,7 @@ _PHASE_LABELS = {
     "embed_seconds": "Embedding images (frozen backbone)",
     "head_seconds": "Training the head (feature extraction)",
     "fine_tune_seconds": "Fine-tuning",
+    "phase1_seconds": "Feature extraction in total",
     "load_seconds": "Loading data",
 }
 # Figures placed in a named section: file -> (section, caption). Everything else goes to "Other figures".
@@ -641,3 +643,14 @@ def write_report(run_dir: Path | str) -> Path:
     path = Path(run_dir) / REPORT_FILE
     path.write_text(render("report.html.j2", v=view), encoding="utf-8")
     return path
+
+
+def written_by_tfjourney(path: Path) -> bool:
+    """True for a page tfjourney rendered; anything else at that path is the user's and is never replaced."""
+    if not path.is_file():
+        return False
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as handle:
+            return GENERATOR_MARK in handle.read(4096)
+    except OSError:
+        return False
