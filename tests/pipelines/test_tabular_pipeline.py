@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from tfjourney.blueprints import get_blueprint
+from tfjourney.errors import TfjourneyWarning
 from tfjourney.cli import main
 from tfjourney.data.tabular import load_table, split_frame
 from tfjourney.pipelines.tabular import evaluate_tabular, predict_tabular, train_tabular
@@ -147,7 +148,8 @@ def test_fresh_process_round_trip(regression_run, mixed_csv, tmp_path):
     rows.loc[1, "bmi"] = np.nan  # a gap
     input_csv = tmp_path / "input.csv"
     rows.to_csv(input_csv, index=False)
-    in_process = predict_tabular(regression_run, input_csv)["predicted_charges"].to_numpy()
+    with pytest.warns(TfjourneyWarning, match="'atlantis'"):
+        in_process = predict_tabular(regression_run, input_csv)["predicted_charges"].to_numpy()
     assert np.isfinite(in_process).all()
 
     script = textwrap.dedent(
