@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from tfjourney.blueprints import get_blueprint
-from tfjourney.errors import TfjourneyWarning
 from tfjourney.cli import main
 from tfjourney.data.tabular import load_table, split_frame
+from tfjourney.errors import TfjourneyWarning
 from tfjourney.pipelines.tabular import evaluate_tabular, predict_tabular, train_tabular
 from tfjourney.runs import load_run
 
