@@ -90,3 +90,14 @@ def test_cli_blueprint_unknown_name_is_a_one_line_error(capsys):
     assert main(["blueprint", "nope"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("tfjourney: error:") and "\n" not in err
+
+
+def test_readme_tables_are_the_blueprints():
+    """The README prints every blueprint table; this keeps it in step with the code's defaults."""
+    from pathlib import Path
+
+    from tfjourney.blueprints import BLUEPRINTS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for blueprint in BLUEPRINTS.values():
+        assert blueprint.to_markdown() in readme, f"README's {blueprint.name} table is stale: regenerate it with to_markdown()"
