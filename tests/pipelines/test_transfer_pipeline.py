@@ -107,3 +107,18 @@ def test_imagenet_predict_reads_names_not_indices(probe_image, capsys):
     table = capsys.readouterr().out
     assert "rank" in table and "probability" in table
     assert not any(line.split()[-2].isdigit() for line in table.splitlines()[1:] if line.strip())
+
+
+def test_fine_tuning_that_does_not_help_on_validation_is_rolled_back(shapes_folder, tmp_path):
+    """A learning rate far too high for fine-tuning wrecks the backbone; the phase-1 weights must come back."""
+    from tfjourney.pipelines.transfer import train_transfer
+
+    run = train_transfer(
+        shapes_folder, out=tmp_path / "wrecked", epochs=3, image_size=64, seed=0,
+        fine_tune_layers=40, fine_tune_epochs=1, learning_rate=0.01, fine_tune_lr_factor=1.0,
+    )
+    history = pd.read_csv(run.path / "history.csv")
+    assert history["val_loss"][3:].min() > history["val_loss"][:3].min()  # fine-tuning made validation worse ...
+    assert run.record["training"]["fine_tune_kept"] is False  # ... so it was rolled back
+    assert run.metrics["accuracy"] == run.metrics["phase1_accuracy"]
+    assert run.record["training"]["best_epoch"] <= 3

@@ -153,15 +153,24 @@ def _phase1(model, image_data, config, seed, staging: Path, tensorboard: bool, v
     return result, {**timings, "phase1_seconds": timings["embed_seconds"] + timings["head_seconds"]}
 
 
-def _phase2(model, backbone, image_data, config, start_epoch: int, staging: Path, tensorboard: bool, verbose) -> tuple[FitResult, int]:
-    """Fine-tuning: top layers unfrozen, learning rate lowered, epochs continue from phase 1."""
+def _phase2(model, backbone, image_data, config, phase1: FitResult, staging: Path, tensorboard: bool, verbose) -> tuple[FitResult, int, bool]:
+    """Fine-tuning: top layers unfrozen, learning rate lowered, epochs continue from phase 1.
+
+    Fine-tuning is kept only if it beats phase 1's best validation loss; otherwise the
+    feature-extraction weights come back, so fine-tuning can never make the model worse on
+    the data it is judged by. Returns (fit result, layers that trained, whether it was kept).
+    """
+    phase1_weights = model.get_weights()
     trainable = unfreeze_top_layers(backbone, config["fine_tune_layers"])
     compile_classifier(model, len(image_data.class_names), config["learning_rate"] * config["fine_tune_lr_factor"])
     result = fit(
-        model, image_data.train, image_data.val, start_epoch + config["fine_tune_epochs"],
-        _callbacks(staging, config, tensorboard, append=True), initial_epoch=start_epoch, verbose=verbose,
+        model, image_data.train, image_data.val, phase1.epochs_run + config["fine_tune_epochs"],
+        _callbacks(staging, config, tensorboard, append=True), initial_epoch=phase1.epochs_run, verbose=verbose,
     )
-    return result, trainable
+    kept = "val_loss" not in phase1.history or min(result.history["val_loss"]) < min(phase1.history["val_loss"])
+    if not kept:
+        model.set_weights(phase1_weights)
+    return result, trainable, kept
 
 
 def _test_accuracy(model: keras.Model, image_data: ImageData) -> float:
@@ -216,13 +225,14 @@ def train_transfer(
         history = phase1.history
         if config["fine_tune_layers"]:
             metrics_extra["phase1_accuracy"] = _test_accuracy(model, image_data)
-            phase2, trainable = _phase2(model, backbone, image_data, config, phase1.epochs_run, staging, tensorboard, verbose)
+            phase2, trainable, kept = _phase2(model, backbone, image_data, config, phase1, staging, tensorboard, verbose)
             timings["fine_tune_seconds"] = phase2.seconds
             training.update(
                 phase1_epochs=phase1.epochs_run,
                 fine_tune_start_epoch=phase1.epochs_run + 1,  # 1-based, as in the plots
                 epochs_run=phase1.epochs_run + phase2.epochs_run,
-                best_epoch=phase2.best_epoch,
+                best_epoch=phase2.best_epoch if kept else phase1.best_epoch,
+                fine_tune_kept=kept,  # False: validation loss did not improve, so phase-1 weights were restored
                 fine_tune_layers_requested=config["fine_tune_layers"],
                 fine_tune_trainable_layers=trainable,  # fewer than requested: BatchNormalization stays frozen
             )

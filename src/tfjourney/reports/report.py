@@ -335,6 +335,8 @@ def _config_rows(config: dict) -> list[dict]:
 
 
 def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
         return ", ".join(_plain(v) for v in value)
     if isinstance(value, dict):
@@ -559,6 +561,8 @@ _TRAINING_LABELS = {
     "best_epoch": ("Best epoch (weights restored)", ""),
     "phase1_epochs": ("Feature-extraction epochs", "backbone frozen, only the new head learns"),
     "fine_tune_start_epoch": ("Fine-tuning from epoch", "epochs counted from 1, as on the plots"),
+    "fine_tune_kept": ("Fine-tuning kept", "kept only if it beat feature extraction's best validation loss; "
+                                           "otherwise the phase-1 weights were restored"),
 }
 _BATCHNORM_NOTE = "BatchNormalization layers among them stay frozen"
 
