@@ -78,7 +78,7 @@ class Blueprint:
         config = config or {}
         rows = []
         for row in self.rows:
-            used = config.get(row.key, row.default) if row.key else config.get(row.hyperparameter, row.default)
+            used = config.get(row.key, row.default) if row.key else row.default
             rows.append(
                 {
                     "hyperparameter": row.hyperparameter,
