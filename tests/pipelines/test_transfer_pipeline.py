@@ -10,11 +10,18 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+import tensorflow as tf
 
 from tfjourney.cli import main
 from tfjourney.errors import ConfigError
 from tfjourney.models.backbones import build_backbone
-from tfjourney.pipelines.transfer import build_transfer_model, fine_tunable_layers, unfreeze_top_layers
+from tfjourney.pipelines.transfer import (
+    augmented,
+    build_transfer_model,
+    fine_tunable_layers,
+    fine_tune_training_data,
+    unfreeze_top_layers,
+)
 from tfjourney.runs import load_run
 
 
@@ -62,6 +69,43 @@ def test_two_phase_epoch_bookkeeping(transfer_run):
     assert run.record["data"]["feature_extraction"] == "cached embeddings"
 
 
+def _first_batch(dataset: tf.data.Dataset) -> np.ndarray:
+    return next(iter(dataset))[0].numpy()
+
+
+def test_fine_tuning_trains_on_augmented_images_and_the_same_seed_repeats_them():
+    images = np.random.default_rng(0).uniform(0, 255, (8, 32, 32, 3)).astype("float32")
+    plain = tf.data.Dataset.from_tensor_slices((images, np.arange(8))).batch(4)
+    first, again, other = (_first_batch(augmented(plain, seed)) for seed in (1, 1, 2))
+    assert first.shape == images[:4].shape and not np.allclose(first, images[:4])
+    np.testing.assert_array_equal(first, again)  # the same seed, the same random variants
+    assert not np.allclose(first, other)
+    labels = np.concatenate([batch[1].numpy() for batch in augmented(plain, 1)])
+    np.testing.assert_array_equal(labels, np.arange(8))  # labels travel with their images
+
+
+@pytest.mark.parametrize("augment, fine_tune_augment, expect_augmented", [
+    (False, True, True),  # the default: the cached path never augmented, phase 2 does
+    (False, False, False),  # --no-fine-tune-augment
+    (True, True, False),  # --augment: the model's own augmentation layer already runs in phase 2
+])
+def test_phase_two_augments_only_where_nothing_else_does(augment, fine_tune_augment, expect_augmented):
+    from types import SimpleNamespace
+
+    images = np.full((4, 16, 16, 3), 100.0, dtype="float32")
+    images[:, :, :8] = 200.0  # left half bright: a horizontal flip or rotation changes it
+    train = tf.data.Dataset.from_tensor_slices((images, np.zeros(4))).batch(4)
+    data = SimpleNamespace(train=train)
+    batch = _first_batch(fine_tune_training_data(data, {"augment": augment, "fine_tune_augment": fine_tune_augment}, seed=0))
+    assert (not np.allclose(batch, images)) is expect_augmented
+
+
+def test_default_fine_tuning_records_and_shows_its_augmentation(transfer_run):
+    run = load_run(transfer_run)
+    assert run.record["config"]["fine_tune_augment"] is True
+    assert (transfer_run / "plots" / "augmentation.png").is_file()
+
+
 def test_saved_model_is_whole_and_predicts_raw_images_in_a_fresh_process(transfer_run, probe_image, tmp_path):
     record = json.loads((transfer_run / "run.json").read_text())
     layers = [layer["name"] for layer in record["model"]["layers"]]
@@ -100,6 +144,14 @@ def test_bad_transfer_settings_are_one_line_errors(shapes_folder, tmp_path, caps
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
     assert not out.exists()
+
+
+def test_no_fine_tune_augment_flag_reaches_the_config():
+    from tfjourney.cli import _hyperparameters, build_parser
+
+    args = build_parser().parse_args(["train", "transfer", "photos", "--no-fine-tune-augment"])
+    assert _hyperparameters(args, "transfer")["fine_tune_augment"] is False
+    assert "fine_tune_augment" not in _hyperparameters(build_parser().parse_args(["train", "transfer", "photos"]), "transfer")
 
 
 def test_imagenet_predict_reads_names_not_indices(probe_image, capsys):

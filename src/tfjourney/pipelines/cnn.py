@@ -75,6 +75,6 @@ def train_cnn(
         record["training"] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch}
         plots.plot_loss_curves(result.history, staging / "plots" / "loss.png", title=f"Tiny VGG on {Path(source).name}")
         if config["augment"]:
-            plot_augmentation_examples(model, image_data, staging / "plots" / "augmentation.png")
+            plot_augmentation_examples(model.get_layer("augmentation"), image_data, staging / "plots" / "augmentation.png")
         finish_image_run(staging, model, record, metrics, image_data.class_names)
     return load_run(run_dir)

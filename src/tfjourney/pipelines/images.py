@@ -142,8 +142,8 @@ def _write_test_predictions(image_data: ImageData, y_true, probabilities, path: 
     table.to_csv(path, index=False)
 
 
-def plot_augmentation_examples(model: keras.Model, image_data: ImageData, path: Path, n: int = 3, variants: int = 4) -> None:
-    augmentation = model.get_layer("augmentation")
+def plot_augmentation_examples(augmentation: keras.layers.Layer, image_data: ImageData, path: Path, n: int = 3, variants: int = 4) -> None:
+    """A few training images and random variants of each, as the augmentation layer makes them."""
     originals = np.stack([read_image(p, image_data.image_size) for p, _ in image_data.files["train"][:n]])
     augmented = [keras.ops.convert_to_numpy(augmentation(originals, training=True)) for _ in range(variants)]
     plots.plot_augmentation(originals, augmented, path)

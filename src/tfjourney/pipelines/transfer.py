@@ -4,6 +4,9 @@ Feature extraction takes a fast path when nothing random runs before the backbon
 augmentation): every image's embedding is computed once, and the head trains on those
 cached embeddings, so an epoch costs milliseconds instead of a backbone pass. The
 saved `model.keras` is always the whole model: raw image in, class probabilities out.
+Fine-tuning runs the backbone on every step anyway, so it trains on augmented images
+(`fine_tune_augment`): with its top layers free, the backbone would otherwise fit the
+few hundred training photos themselves.
 
 Example:
     >>> from tfjourney.pipelines.transfer import train_transfer
@@ -153,7 +156,24 @@ def _phase1(model, image_data, config, seed, staging: Path, tensorboard: bool, v
     return result, {**timings, "phase1_seconds": timings["embed_seconds"] + timings["head_seconds"]}
 
 
-def _phase2(model, backbone, image_data, config, phase1: FitResult, staging: Path, tensorboard: bool, verbose) -> tuple[FitResult, int, bool]:
+def augmented(dataset: tf.data.Dataset, seed: int) -> tf.data.Dataset:
+    """Training batches through random flips, rotations and zooms, in the input pipeline.
+
+    Applied in tf.data rather than in the model, so the saved model stays what phase 1
+    built; a sequential map keeps the random draws, and so the run, repeatable.
+    """
+    augmentation = build_augmentation(seed)
+    return dataset.map(lambda images, labels: (augmentation(images, training=True), labels))
+
+
+def fine_tune_training_data(image_data: ImageData, config: dict, seed: int) -> tf.data.Dataset:
+    """Phase 2's training images: augmented unless the model already augments (`augment`) or it is switched off."""
+    if config["fine_tune_augment"] and not config["augment"]:
+        return augmented(image_data.train, seed)
+    return image_data.train
+
+
+def _phase2(model, backbone, image_data, config, seed, phase1: FitResult, staging: Path, tensorboard: bool, verbose) -> tuple[FitResult, int, bool]:
     """Fine-tuning: top layers unfrozen, learning rate lowered, epochs continue from phase 1.
 
     Fine-tuning is kept only if it beats phase 1's best validation loss; otherwise the
@@ -163,8 +183,9 @@ def _phase2(model, backbone, image_data, config, phase1: FitResult, staging: Pat
     phase1_weights = model.get_weights()
     trainable = unfreeze_top_layers(backbone, config["fine_tune_layers"])
     compile_classifier(model, len(image_data.class_names), config["learning_rate"] * config["fine_tune_lr_factor"])
+    set_seed(seed)
     result = fit(
-        model, image_data.train, image_data.val, phase1.epochs_run + config["fine_tune_epochs"],
+        model, fine_tune_training_data(image_data, config, seed), image_data.val, phase1.epochs_run + config["fine_tune_epochs"],
         _callbacks(staging, config, tensorboard, append=True), initial_epoch=phase1.epochs_run, verbose=verbose,
     )
     kept = "val_loss" not in phase1.history or min(result.history["val_loss"]) < min(phase1.history["val_loss"])
@@ -225,7 +246,7 @@ def train_transfer(
         history = phase1.history
         if config["fine_tune_layers"]:
             metrics_extra["phase1_accuracy"] = _test_accuracy(model, image_data)
-            phase2, trainable, kept = _phase2(model, backbone, image_data, config, phase1, staging, tensorboard, verbose)
+            phase2, trainable, kept = _phase2(model, backbone, image_data, config, seed, phase1, staging, tensorboard, verbose)
             timings["fine_tune_seconds"] = phase2.seconds
             training.update(
                 phase1_epochs=phase1.epochs_run,
@@ -247,7 +268,9 @@ def train_transfer(
         record["timings"], record["training"] = timings, training
         plots.plot_loss_curves(history, staging / "plots" / "loss.png", title=f"{config['backbone']} on {Path(source).name}")
         if config["augment"]:
-            plot_augmentation_examples(model, image_data, staging / "plots" / "augmentation.png")
+            plot_augmentation_examples(model.get_layer("augmentation"), image_data, staging / "plots" / "augmentation.png")
+        elif config["fine_tune_layers"] and config["fine_tune_augment"]:
+            plot_augmentation_examples(build_augmentation(seed), image_data, staging / "plots" / "augmentation.png")
         record["model"] = {"backbone": {"name": config["backbone"], "layers": len(fine_tunable_layers(backbone)),
                                         "feature_layer": get_backbone_spec(config["backbone"]).feature_layer}}
         finish_image_run(staging, model, record, metrics, image_data.class_names)
