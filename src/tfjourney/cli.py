@@ -129,7 +129,7 @@ def _add_transfer_parser(train_sub) -> None:
     transfer.add_argument("--fine-tune-lr-factor", type=float, dest="fine_tune_lr_factor",
                           help=f"phase-2 learning rate = lr x factor ({_default('transfer', 'fine_tune_lr_factor')})")
     transfer.add_argument("--no-fine-tune-augment", action="store_false", default=None, dest="fine_tune_augment",
-                          help="phase 2 trains on the images as they are, without random flips, rotations and zooms")
+                          help="fine-tune on the images as they are (by default phase 2 adds random flips, rotations and zooms)")
     _add_common_train_options(transfer, "transfer")
     transfer.set_defaults(handler=_train_transfer)
 
