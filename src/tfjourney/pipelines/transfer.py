@@ -166,11 +166,14 @@ def augmented(dataset: tf.data.Dataset, seed: int) -> tf.data.Dataset:
     return dataset.map(lambda images, labels: (augmentation(images, training=True), labels))
 
 
+def augments_fine_tuning_data(config: dict) -> bool:
+    """Phase 2 adds its own augmentation only when it runs, is asked for, and the model does not augment already."""
+    return bool(config["fine_tune_layers"]) and config["fine_tune_augment"] and not config["augment"]
+
+
 def fine_tune_training_data(image_data: ImageData, config: dict, seed: int) -> tf.data.Dataset:
-    """Phase 2's training images: augmented unless the model already augments (`augment`) or it is switched off."""
-    if config["fine_tune_augment"] and not config["augment"]:
-        return augmented(image_data.train, seed)
-    return image_data.train
+    """Phase 2's training images: augmented where `augments_fine_tuning_data` says so."""
+    return augmented(image_data.train, seed) if augments_fine_tuning_data(config) else image_data.train
 
 
 def _phase2(model, backbone, image_data, config, seed, phase1: FitResult, staging: Path, tensorboard: bool, verbose) -> tuple[FitResult, int, bool]:
@@ -269,7 +272,7 @@ def train_transfer(
         plots.plot_loss_curves(history, staging / "plots" / "loss.png", title=f"{config['backbone']} on {Path(source).name}")
         if config["augment"]:
             plot_augmentation_examples(model.get_layer("augmentation"), image_data, staging / "plots" / "augmentation.png")
-        elif config["fine_tune_layers"] and config["fine_tune_augment"]:
+        elif augments_fine_tuning_data(config):
             plot_augmentation_examples(build_augmentation(seed), image_data, staging / "plots" / "augmentation.png")
         record["model"] = {"backbone": {"name": config["backbone"], "layers": len(fine_tunable_layers(backbone)),
                                         "feature_layer": get_backbone_spec(config["backbone"]).feature_layer}}
