@@ -32,6 +32,6 @@ from tfjourney._tensorflow import import_tensorflow_quietly  # noqa: E402
 
 import_tensorflow_quietly()
 
-# Register tfjourney's custom Keras layers (FillMissing), so a run's model.keras loads
-# with plain `import tfjourney, keras; keras.saving.load_model(...)` in a fresh process.
+# Register FillMissing, which tabular runs saved before 2026-11 name, so old run folders
+# still load after `import tfjourney`; new models need no custom layer at all.
 from tfjourney.models import layers as _layers  # noqa: E402,F401

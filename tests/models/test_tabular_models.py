@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pandas as pd
@@ -65,7 +70,7 @@ def test_preprocessing_standardizes_fills_and_one_hots_with_oov():
     assert out[0, 5] == pytest.approx((2500 - income_plan.mean) / income_plan.std, rel=1e-5)
 
 
-def test_fill_missing_layer():
+def test_fill_missing_layer_still_loads_old_models():
     out = np.asarray(FillMissing(2.0)(np.array([[1.0], [np.nan]], dtype="float32")))
     np.testing.assert_array_equal(out, [[1.0], [2.0]])
     assert FillMissing.from_config(FillMissing(3.5).get_config()).value == 3.5
@@ -131,3 +136,41 @@ def test_awkward_column_names_build_and_match_their_inputs(recwarn):
     assert {"a b", "a_b"} <= names
     mismatched = [str(w.message) for w in recwarn if "must match the names" in str(w.message)]
     assert not [m for m in mismatched if "'a b'" in m or "'a_b'" in m]
+
+
+_CLEAN_LOAD = """
+import json, sys
+import keras, numpy as np
+assert not any(m.startswith("tfjourney") for m in sys.modules)
+model = keras.saving.load_model(sys.argv[1])
+rows = dict(np.load(sys.argv[2]))
+print(json.dumps(np.asarray(model(rows)).ravel().tolist()))  # predict() rejects string arrays; a call takes them
+assert not any(m.startswith("tfjourney") for m in sys.modules)
+"""
+
+
+def test_saved_model_loads_and_predicts_without_tfjourney(tmp_path):
+    """A run's model.keras is plain Keras: stock layers and keras.ops, no custom classes."""
+    plans = plan_columns(RAW)
+    model = build_regression_model(plans, _small_config("regression"), target_mean=100.0, target_std=10.0)
+    model.save(tmp_path / "model.keras")
+    rows = model_inputs(RAW, plans)
+    np.savez(tmp_path / "rows.npz", **rows)
+    result = subprocess.run(
+        [sys.executable, "-c", _CLEAN_LOAD, str(tmp_path / "model.keras"), str(tmp_path / "rows.npz")],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    clean = np.array(json.loads(result.stdout.strip().splitlines()[-1]))
+    np.testing.assert_allclose(clean, np.asarray(model(rows)).ravel(), rtol=1e-6)
+    assert not np.isnan(clean).any()  # the NaN age was filled inside the saved graph
+
+
+def test_models_saved_with_the_old_fill_layer_still_load(tmp_path):
+    """Runs saved before the fill became keras.ops name tfjourney>FillMissing; importing tfjourney loads them."""
+    raw = keras.Input(shape=(1,), name="age")
+    old = keras.Model(raw, keras.layers.Dense(1, name="out")(FillMissing(2.0, name="age_fill")(raw)))
+    old.save(tmp_path / "old.keras")
+    loaded = keras.saving.load_model(tmp_path / "old.keras")
+    x = np.array([[1.0], [np.nan]], dtype="float32")
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(old(x)))

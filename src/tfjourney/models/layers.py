@@ -1,7 +1,11 @@
-"""The one custom layer tfjourney needs, registered so `keras.saving.load_model` finds it.
+"""A layer kept only so tabular runs saved before 2026-11 still load.
 
-Importing `tfjourney` (or `tfjourney.models`) registers it; after that a run's
-`model.keras` loads with plain `keras.saving.load_model`.
+New tabular models fill missing values with `keras.ops` in the functional graph
+(`tfjourney.models.tabular.fill_missing`) and load in a process that never imported
+tfjourney. Older `model.keras` files name `tfjourney>FillMissing`: importing `tfjourney`
+(or `tfjourney.models`) registers it, and `Run.load_model` does so for you. To re-save an
+old run so it loads without tfjourney, retrain it (`tfjourney train ... --out NEW_DIR`, the
+command is in its run.json).
 """
 
 from __future__ import annotations

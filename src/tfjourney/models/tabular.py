@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass, field
 
 import keras
 import numpy as np
+from keras import ops
 import pandas as pd
 
 from tfjourney.models.heads import classifier_output
-from tfjourney.models.layers import FillMissing
 
 
 @dataclass
@@ -101,9 +101,18 @@ def _input_name(column: str, safe: str) -> str:
     return column if column and "/" not in column else safe
 
 
+def fill_missing(values: keras.KerasTensor, value: float) -> keras.KerasTensor:
+    """NaN -> `value`, written with `keras.ops` so the saved model needs no custom layer.
+
+    Ops called on symbolic tensors become nodes of the functional graph and are saved with
+    it, so `model.keras` loads with plain `keras.saving.load_model` in any process.
+    """
+    return ops.where(ops.isnan(values), ops.full_like(values, value), values)
+
+
 def _encode_column(plan: ColumnPlan, raw: keras.KerasTensor, safe: str):
     if plan.kind == "numeric":
-        filled = FillMissing(plan.mean, name=f"{safe}_fill")(raw)
+        filled = fill_missing(raw, plan.mean)
         return keras.layers.Normalization(mean=plan.mean, variance=plan.std**2, name=f"{safe}_norm")(filled)
     lookup = keras.layers.StringLookup(
         vocabulary=plan.vocabulary, num_oov_indices=1, output_mode="one_hot", name=f"{safe}_onehot"
