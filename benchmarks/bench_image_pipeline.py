@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from tfjourney.data.images import load_image_folder  # noqa: E402
+from tfjourney.data.image_datasets import load_image_folder  # noqa: E402
 
 
 def _best(fn: Callable[[], int], repeats: int) -> float:

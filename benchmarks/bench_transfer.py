@@ -18,7 +18,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from tfjourney.data.images import load_image_folder
+from tfjourney.data.image_datasets import load_image_folder
 from tfjourney.models.backbones import build_backbone
 from tfjourney.pipelines.images import compile_classifier, labels_of
 from tfjourney.pipelines.transfer import HEAD_LAYER, build_transfer_model, embed, embedding_dataset, feature_model, head_model

@@ -271,10 +271,11 @@ def _blueprint(args: argparse.Namespace) -> None:
 
 
 def _datasets(args: argparse.Namespace) -> None:
-    from tfjourney.data.catalog import fetch, list_datasets
+    from tfjourney.data.catalog import list_datasets
+    from tfjourney.data.download import fetch_dataset
 
     if args.action == "fetch":
-        path = fetch(args.name, args.dir, file=args.file)
+        path = fetch_dataset(args.name, args.dir, file=args.file)
         print(f"{args.name} is ready at {path}")
     else:
         print(list_datasets())

@@ -8,13 +8,17 @@ Example:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
+import tensorflow as tf
 
-from tfjourney.data.images import load_and_prep_image, read_image, unzip_data, walk_through_dir
+from tfjourney.data.download import safe_extract
+from tfjourney.data.image_files import is_image_name, read_image
+from tfjourney.errors import DataError
 from tfjourney.metrics import calculate_results, class_probabilities
 from tfjourney.plots import compare_historys, make_confusion_matrix, plot_decision_boundary, plot_loss_curves
 from tfjourney.training.fit import create_tensorboard_callback
@@ -49,3 +53,30 @@ def pred_and_plot(
         fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
     return class_names[index], float(probabilities[index])
+
+
+def load_and_prep_image(
+    filename: str | os.PathLike, img_shape: int | tuple[int, int] = 224, scale: bool = True
+) -> tf.Tensor:
+    """The course helper: read an image, resize it, and (when ``scale``) divide by 255."""
+    img = tf.constant(read_image(filename, img_shape))
+    return img / 255.0 if scale else img
+
+
+def walk_through_dir(dir_path: str | os.PathLike) -> list[tuple[str, int, int]]:
+    """The course helper: print (and return) how many folders and images each folder holds."""
+    folder = Path(dir_path)
+    if not folder.is_dir():
+        raise DataError(f"{folder} is not a folder. Pass the folder you wish to summarise.")
+    rows = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+        n_images = sum(is_image_name(Path(n)) for n in names)
+        print(f"There are {len(dirs)} directories and {n_images} images in '{root}'.")
+        rows.append((root, len(dirs), n_images))
+    return rows
+
+
+def unzip_data(filename: str | os.PathLike, dest: str | os.PathLike = ".") -> Path:
+    """The course helper, made safe: extract a zip without zip-slip; returns the extracted folder."""
+    return safe_extract(filename, dest)

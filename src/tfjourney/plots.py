@@ -189,13 +189,15 @@ def plot_predicted_vs_actual(y_true, y_pred, path: Path | str | None = None, tar
     return save_figure(fig, path)
 
 
-def plot_roc_curve(y_true, positive_probability, path: Path | str | None = None, positive_name: str = "positive") -> plt.Figure:
-    from sklearn.metrics import roc_auc_score, roc_curve
+def plot_roc_curve(
+    y_true, positive_probability, auc: float | None, path: Path | str | None = None, positive_name: str = "positive"
+) -> plt.Figure:
+    """True vs false positive rate over every threshold; `auc` is the metric the run already computed."""
+    from sklearn.metrics import roc_curve
 
     fpr, tpr, _ = roc_curve(y_true, positive_probability)
-    auc = roc_auc_score(y_true, positive_probability)
     fig, ax = plt.subplots(figsize=(5, 4.6))
-    ax.plot(fpr, tpr, color=TRAIN_COLOR, label=f"model (AUC {auc:.3f})")
+    ax.plot(fpr, tpr, color=TRAIN_COLOR, label="model" if auc is None else f"model (AUC {auc:.3f})")
     ax.plot([0, 1], [0, 1], color="gray", linestyle="--", label="chance")
     ax.set(title=f"ROC curve (positive class: {positive_name})", xlabel="False positive rate", ylabel="True positive rate")
     ax.grid(alpha=0.3)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tfjourney.data.images import IMAGE_EXTENSIONS
+from tfjourney.data.image_files import IMAGE_EXTENSIONS
 from tfjourney.errors import DataError, RunFolderError
 from tfjourney.runs import IMAGE_BLUEPRINTS, load_run
 

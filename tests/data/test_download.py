@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tfjourney.data.catalog import CATALOG, RemoteDataset
 from tfjourney.data.download import (
-    CATALOG,
-    RemoteDataset,
     download_file,
     fetch_dataset,
     safe_extract,

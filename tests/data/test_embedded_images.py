@@ -11,7 +11,7 @@ from PIL import Image
 
 from tfjourney.data import embedded_images as emb
 from tfjourney.data.embedded_images import EMBEDDED_IMAGE_DATASETS, materialize_image_dataset
-from tfjourney.data.images import load_image_folder
+from tfjourney.data.image_datasets import load_image_folder
 from tfjourney.errors import DataError
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tfjourney.reports import render_index, report_runs
-from tfjourney.reports.report import format_number
+from tfjourney.reports.formatting import format_number
 
 
 @pytest.fixture(scope="module")

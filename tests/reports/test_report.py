@@ -12,7 +12,7 @@ import pytest
 from tfjourney.errors import RunFolderError
 from tfjourney.reports import write_report
 from tfjourney.reports.headline import headline
-from tfjourney.reports.report import format_number, format_seconds
+from tfjourney.reports.formatting import format_number
 
 
 @pytest.fixture(scope="module")
@@ -167,11 +167,3 @@ def test_not_a_run_folder_names_missing_file(tmp_path):
     (tmp_path / "run.json").write_text("{}")
     with pytest.raises(RunFolderError, match="metrics.json"):
         write_report(tmp_path)
-
-
-def test_formatting():
-    assert format_number(1742.4) == "1,742"
-    assert format_number(39.993) == "40"
-    assert format_number(0.50645) == "0.506"
-    assert format_number(11301) == "11,301"
-    assert format_seconds(8.123) == "8.1 s"

@@ -1,13 +1,59 @@
-"""Every dataset tfjourney knows, in one listing: embedded tables, embedded images, downloads."""
+"""Every dataset tfjourney knows, in one place: embedded tables, embedded images, downloadable zips.
+
+Checksums of the course's zips are not pinned yet (``sha256=None``: trust on first use, see
+:mod:`tfjourney.data.download`); pin them here once they are known.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 
-from tfjourney.data.download import CATALOG, downloads_dir, fetch_dataset
+from tfjourney.data.cache import downloads_dir
 from tfjourney.data.embedded import EMBEDDED_TABLES
 from tfjourney.data.embedded_images import EMBEDDED_IMAGE_DATASETS
-from tfjourney.errors import DataError
+
+_COURSE_BUCKET = "https://storage.googleapis.com/ztm_tf_course/food_vision"
+_FOOD_LICENSE = (
+    "Subset of Food-101 (Bossard et al., 2014), redistributed by the ZTM TensorFlow course; "
+    "research/educational use"
+)
+
+
+@dataclass(frozen=True)
+class RemoteDataset:
+    """A downloadable zip: where it lives and what it must hash to (None = trust on first use)."""
+
+    name: str
+    url: str
+    sha256: str | None
+    size_bytes: int | None
+    description: str
+    license: str
+
+
+def _course_zip(name: str, description: str) -> RemoteDataset:
+    """A Food-101 subset zip from the course bucket (digest not pinned: trust on first use)."""
+    return RemoteDataset(
+        name=name,
+        url=f"{_COURSE_BUCKET}/{name}.zip",
+        sha256=None,
+        size_bytes=None,
+        description=description,
+        license=_FOOD_LICENSE,
+    )
+
+
+CATALOG: dict[str, RemoteDataset] = {
+    entry.name: entry
+    for entry in (
+        _course_zip("pizza_steak", "Food-101 subset, 2 classes (pizza, steak): 750 train + 250 test images each."),
+        _course_zip("10_food_classes_all_data", "Food-101 subset, 10 classes: 750 train + 250 test images per class."),
+        _course_zip("10_food_classes_10_percent",
+                    "Food-101 subset, 10 classes: 75 train (10%) + 250 test images per class."),
+        _course_zip("10_food_classes_1_percent",
+                    "Food-101 subset, 10 classes: 7 train (1%) + 250 test images per class."),
+    )
+}
 
 
 def list_datasets() -> str:
@@ -19,13 +65,3 @@ def list_datasets() -> str:
     lines += ["", f"Downloadable (`tfjourney datasets fetch NAME`; cached in {downloads_dir()}):"]
     lines += [f"  {d.name:<28} {d.description}" for d in CATALOG.values()]
     return "\n".join(lines)
-
-
-def fetch(name: str | None, dest_dir: Path | None = None, file: Path | None = None) -> Path:
-    if not name:
-        raise DataError(f"name the dataset to fetch: `tfjourney datasets fetch NAME` with NAME one of: {', '.join(CATALOG)}.")
-    if name not in CATALOG:
-        raise DataError(f"unknown downloadable dataset {name!r}; choose one of: {', '.join(CATALOG)}.")
-    if file is not None and not Path(file).is_file():
-        raise DataError(f"--file {file} does not exist; pass the path of the zip you downloaded.")
-    return fetch_dataset(name, dest_dir, file=file)

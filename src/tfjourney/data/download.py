@@ -28,44 +28,22 @@ import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import platformdirs
-
+from tfjourney.data.cache import downloads_dir
+from tfjourney.data.catalog import CATALOG, RemoteDataset
 from tfjourney.errors import DataError, DownloadError
 
 __all__ = [
-    "RemoteDataset",
-    "CATALOG",
     "ChecksumError",
     "TransferError",
-    "cache_root",
-    "downloads_dir",
     "fetch_dataset",
     "download_file",
     "safe_extract",
     "sha256_of",
 ]
 
-_COURSE_BUCKET = "https://storage.googleapis.com/ztm_tf_course/food_vision"
 _CHUNK = 1 << 16
-_FOOD_LICENSE = (
-    "Subset of Food-101 (Bossard et al., 2014), redistributed by the ZTM TensorFlow course; "
-    "research/educational use"
-)
-
-
-@dataclass(frozen=True)
-class RemoteDataset:
-    """A downloadable zip: where it lives and what it must hash to (None = trust on first use)."""
-
-    name: str
-    url: str
-    sha256: str | None
-    size_bytes: int | None
-    description: str
-    license: str
 
 
 class ChecksumError(DownloadError):
@@ -78,42 +56,6 @@ class TransferError(DownloadError):
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
-
-
-def _course_zip(name: str, description: str) -> RemoteDataset:
-    """A Food-101 subset zip from the course bucket (digest not pinned: trust on first use)."""
-    return RemoteDataset(
-        name=name,
-        url=f"{_COURSE_BUCKET}/{name}.zip",
-        sha256=None,
-        size_bytes=None,
-        description=description,
-        license=_FOOD_LICENSE,
-    )
-
-
-CATALOG: dict[str, RemoteDataset] = {
-    entry.name: entry
-    for entry in (
-        _course_zip("pizza_steak", "Food-101 subset, 2 classes (pizza, steak): 750 train + 250 test images each."),
-        _course_zip("10_food_classes_all_data", "Food-101 subset, 10 classes: 750 train + 250 test images per class."),
-        _course_zip("10_food_classes_10_percent",
-                    "Food-101 subset, 10 classes: 75 train (10%) + 250 test images per class."),
-        _course_zip("10_food_classes_1_percent",
-                    "Food-101 subset, 10 classes: 7 train (1%) + 250 test images per class."),
-    )
-}
-
-
-def cache_root() -> Path:
-    """Root of tfjourney's cache, so every module agrees on one place (``$TFJOURNEY_CACHE`` wins)."""
-    env = os.environ.get("TFJOURNEY_CACHE")
-    return Path(env).expanduser() if env else Path(platformdirs.user_cache_dir("tfjourney"))
-
-
-def downloads_dir() -> Path:
-    """Where downloaded zips are kept, so a second fetch needs no network."""
-    return cache_root() / "downloads"
 
 
 def sha256_of(path: str | os.PathLike) -> str:
@@ -335,8 +277,10 @@ def safe_extract(zip_path: str | os.PathLike, dest_dir: str | os.PathLike) -> Pa
         return _extracted_root(dest, [i.filename for i in infos])
 
 
-def _resolve(name: str, catalog: dict[str, RemoteDataset]) -> RemoteDataset:
+def _resolve(name: str | None, catalog: dict[str, RemoteDataset]) -> RemoteDataset:
     """Catalog entry for ``name`` or a DataError listing what exists."""
+    if not name:
+        raise DataError(f"name the dataset to fetch: `tfjourney datasets fetch NAME` with NAME one of: {', '.join(catalog)}.")
     if name not in catalog:
         raise DataError(
             f"unknown dataset {name!r}; available: {', '.join(sorted(catalog))}. "
@@ -346,7 +290,7 @@ def _resolve(name: str, catalog: dict[str, RemoteDataset]) -> RemoteDataset:
 
 
 def fetch_dataset(
-    name: str,
+    name: str | None,
     dest_dir: str | os.PathLike | None = None,
     *,
     catalog: dict[str, RemoteDataset] = CATALOG,
@@ -361,6 +305,8 @@ def fetch_dataset(
     ``file`` takes a zip you downloaded yourself (it is copied into the cache and verified).
     """
     entry = _resolve(name, catalog)
+    if file is not None and not Path(file).is_file():
+        raise DataError(f"--file {file} does not exist; pass the path of the zip you downloaded.")
     root = Path(dest_dir) if dest_dir is not None else downloads_dir()
     zip_path = root / f"{entry.name}.zip"
     extract_to = root / entry.name

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from tfjourney.data.download import cache_root
+from tfjourney.data.cache import cache_root
 from tfjourney.errors import DataError
 
 __all__ = ["EMBEDDED_IMAGE_DATASETS", "EMBEDDED_IMAGE_SIZES", "materialize_image_dataset"]

@@ -18,7 +18,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from tfjourney.data.download import cache_root
+from tfjourney.data.cache import cache_root
 from tfjourney.errors import ConfigError, WeightsError
 from tfjourney.models.torch_checkpoint import load_legacy_state_dict
 

@@ -11,13 +11,14 @@ import pandas as pd
 
 from tfjourney import plots
 from tfjourney.data.embedded_images import EMBEDDED_IMAGE_DATASETS, EMBEDDED_IMAGE_SIZES, materialize_image_dataset
-from tfjourney.data.images import MAX_IMAGE_SIZE, ImageData, load_image_folder, load_labelled_images, read_image
+from tfjourney.data.image_datasets import ImageData, load_image_folder, load_labelled_images
+from tfjourney.data.image_files import MAX_IMAGE_SIZE, read_image
 from tfjourney.errors import ConfigError, DataError, RunFolderError
 from tfjourney.models.heads import classifier_output
 from tfjourney.models.summary import model_record
 from tfjourney.reports import write_report
 from tfjourney.training.fit import check_training_numbers
-from tfjourney.metrics import class_probabilities, classification_metrics
+from tfjourney.metrics import class_probabilities, classification_metrics, predicted_labels
 from tfjourney.runs import IMAGE_BLUEPRINTS, METRICS_FILE, MODEL_FILE, RUN_FILE, Run, write_json
 
 GRID_SIZE = 20
@@ -100,8 +101,7 @@ def evaluate_on_test(model: keras.Model, image_data: ImageData, staging: Path) -
     probabilities = class_probabilities(model.predict(image_data.test, verbose=0))
     y_true = labels_of(image_data, "test")
     metrics = classification_metrics(y_true, probabilities, image_data.class_names, majority_baseline(image_data))
-    y_pred = probabilities.argmax(axis=1)
-    plots.make_confusion_matrix(y_true, y_pred, image_data.class_names, path=staging / "plots" / "confusion_matrix.png")
+    plots.make_confusion_matrix(y_true, predicted_labels(probabilities), image_data.class_names, path=staging / "plots" / "confusion_matrix.png")
     _plot_predictions(image_data, y_true, probabilities, staging / "plots" / "predictions.png")
     _write_test_predictions(image_data, y_true, probabilities, staging / "test_predictions.csv")
     return metrics

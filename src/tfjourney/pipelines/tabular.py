@@ -248,7 +248,8 @@ def _evaluate(task, table, plans, train_df, test_df, y_test, predictions, class_
     metrics["linear_accuracy"] = float(np.mean(baselines["linear"] == y_test))
     plots.make_confusion_matrix(y_test, predicted_labels(predictions), class_names, path=staging / "plots" / "confusion_matrix.png")
     if task == "binary":
-        plots.plot_roc_curve(y_test, positive_probability(predictions), staging / "plots" / "roc_curve.png", class_names[1])
+        plots.plot_roc_curve(y_test, positive_probability(predictions), metrics.get("roc_auc"), staging / "plots" / "roc_curve.png",
+                            class_names[1])
     return metrics
 
 

@@ -25,7 +25,8 @@ import tensorflow as tf
 
 from tfjourney import plots
 from tfjourney.blueprints import DEFAULT_SEED, get_blueprint
-from tfjourney.data.images import ImageData, read_image
+from tfjourney.data.image_datasets import ImageData
+from tfjourney.data.image_files import read_image
 from tfjourney.errors import ConfigError, DataError
 from tfjourney.metrics import class_probabilities
 from tfjourney.models.backbones import DEFAULT_BACKBONE, build_backbone, build_imagenet_classifier, get_backbone_spec

@@ -15,21 +15,10 @@ from typing import Any
 from tfjourney.blueprints import format_value
 from tfjourney.errors import ConfigError, RunFolderError
 from tfjourney.reports.headline import headline
-from tfjourney.reports.report import (
-    REPORT_FILE,
-    dataset_name,
-    embed_figure,
-    format_metric,
-    lower_is_better,
-    metric_label,
-    read_history,
-    relative_link,
-    render,
-    run_kind,
-    run_name,
-    write_report,
-    written_by_tfjourney,
-)
+from tfjourney.reports.embedding import embed_figure, relative_link
+from tfjourney.reports.formatting import format_metric, lower_is_better, metric_label
+from tfjourney.reports.report import REPORT_FILE, render, write_report, written_by_tfjourney
+from tfjourney.reports.views import dataset_name, read_history, run_kind, run_name
 from tfjourney.runs import Run, load_run
 
 COMPARE_FILE = "compare.html"

@@ -14,7 +14,9 @@ from typing import Any
 
 from tfjourney.blueprints import get_blueprint
 from tfjourney.errors import TfjourneyError
-from tfjourney.reports.report import REPORT_FILE, embed_png, format_seconds, relative_link, render
+from tfjourney.reports.embedding import embed_png, relative_link
+from tfjourney.reports.formatting import format_seconds
+from tfjourney.reports.report import REPORT_FILE, render
 from tfjourney.runs import RUN_FILE
 
 _BLUEPRINT_ROWS = 7

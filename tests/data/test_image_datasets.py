@@ -1,27 +1,19 @@
-"""Tests for tfjourney.data.images: layouts, splits, odd formats, bad files, errors, helpers."""
+"""load_image_folder: layouts, splits, odd formats, bad files, errors."""
 
 from __future__ import annotations
 
 import io
 import warnings
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from tfjourney.data import images as img_mod
-from tfjourney.data.images import (
-    MAX_IMAGE_SIZE,
-    class_names_from_dir,
-    load_and_prep_image,
-    load_image_folder,
-    read_image,
-    unzip_data,
-    walk_through_dir,
-)
-from tfjourney.errors import ConfigError, DataError, DownloadError
+from tfjourney.data import image_datasets
+from tfjourney.data.image_datasets import load_image_folder
+from tfjourney.data.image_files import MAX_IMAGE_SIZE, read_image
+from tfjourney.errors import ConfigError, DataError
 
 SIZE = 16
 
@@ -323,59 +315,14 @@ def test_bad_split_fractions(tmp_path):
         load_image_folder(root, test_split=0)
 
 
-def test_read_image_rejects_non_images(tmp_path):
-    (tmp_path / "fake.jpg").write_text("hello")
-    with pytest.raises(DataError, match="fake.jpg is not a readable image"):
-        read_image(tmp_path / "fake.jpg")
-    with pytest.raises(DataError, match="does not exist"):
-        read_image(tmp_path / "missing.jpg")
-
-
 def test_messages_are_one_line(tmp_path):
     with pytest.raises(DataError) as info:
         load_image_folder(_tree(tmp_path / "d", {"cats": 2}))
     assert "\n" not in str(info.value)
 
 
-# --------------------------------------------------------------------------- course helpers
-
-
-def test_load_and_prep_image_scales(tmp_path):
-    path = _write(tmp_path / "x.png", _rgb(0, colour=(255, 128, 0)), "PNG")
-    scaled = load_and_prep_image(path, img_shape=8)
-    raw = load_and_prep_image(path, img_shape=8, scale=False)
-    assert tuple(scaled.shape) == (8, 8, 3)
-    np.testing.assert_allclose(scaled.numpy() * 255.0, raw.numpy(), atol=1e-3)
-    assert float(scaled.numpy().max()) <= 1.0
-
-
-def test_walk_through_dir_and_class_names(tmp_path, capsys):
-    root = _course(tmp_path / "d", {"b": 2, "a": 3}, {"a": 1, "b": 1})
-    (root / "train" / "a" / "notes.txt").write_text("x")
-    rows = walk_through_dir(root)
-    out = capsys.readouterr().out
-    assert f"There are 2 directories and 0 images in '{root}'." in out
-    assert (str(root / "train" / "a"), 0, 3) in rows
-    assert class_names_from_dir(root) == ["a", "b"]
-    assert class_names_from_dir(root / "test") == ["a", "b"]
-
-
-def test_unzip_data_is_safe(tmp_path):
-    good = tmp_path / "good.zip"
-    with zipfile.ZipFile(good, "w") as zf:
-        zf.writestr("pizza_steak/train/pizza/1.jpg", b"x")
-    out = unzip_data(good, tmp_path / "out")
-    assert out == (tmp_path / "out" / "pizza_steak").resolve() and (out / "train" / "pizza" / "1.jpg").is_file()
-    evil = tmp_path / "evil.zip"
-    with zipfile.ZipFile(evil, "w") as zf:
-        zf.writestr("../escaped.txt", b"x")
-    with pytest.raises(DownloadError, match="zip-slip"):
-        unzip_data(evil, tmp_path / "out2")
-    assert not (tmp_path / "escaped.txt").exists()
-
-
 def test_large_sets_are_not_cached(tmp_path, monkeypatch):
-    monkeypatch.setattr(img_mod, "CACHE_LIMIT_BYTES", 1)
+    monkeypatch.setattr(image_datasets, "CACHE_LIMIT_BYTES", 1)
     data = load_image_folder(_tree(tmp_path / "d", {"a": 5, "b": 5}), image_size=8, batch_size=3)
     (x1, y1), (x2, y2) = _batches(data.train), _batches(data.train)
     assert sorted(y1.tolist()) == sorted(y2.tolist()) and x1.shape == (6, 8, 8, 3)
