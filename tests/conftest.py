@@ -215,7 +215,7 @@ def probe_image(image_workspace) -> Path:
 def cnn_run(shapes_folder, image_workspace) -> Path:
     from tfjourney.pipelines.cnn import train_cnn
 
-    return train_cnn(shapes_folder, out=image_workspace / "cnn-run", epochs=2, image_size=32, seed=0).path
+    return train_cnn(shapes_folder, out=image_workspace / "cnn-run", epochs=2, image_size=32, filters=10, seed=0).path
 
 
 @pytest.fixture(scope="session")

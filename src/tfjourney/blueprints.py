@@ -181,7 +181,7 @@ CNN = Blueprint(
         Row("Input image(s)", "Target images: [batch_size, height, width, colour_channels]", 224, "image_size"),
         Row("Input layer", "Takes in target images and preprocesses them (rescale 0-255 to 0-1)", "Rescaling(1/255)"),
         Row("Convolution blocks", "Conv2D layers that extract features; Tiny VGG: (Conv2D -> Conv2D -> MaxPool) x 2", 2, "conv_blocks"),
-        Row("Filters", "How many feature extractors per conv layer: 10, 32, 64, 128", 10, "filters"),
+        Row("Filters", "How many feature extractors per conv layer: 10, 32, 64, 128 (CNN Explainer's Tiny VGG: 10)", 32, "filters"),
         Row("Kernel size", "Shape of each filter: 3, 5, 7 (lower learns smaller features)", 3, "kernel_size", (3, 5, 7)),
         Row("Padding", "'same' pads so output keeps its size, 'valid' does not pad", "valid", "padding", ("valid", "same")),
         Row("Strides", "Pixels a filter moves per step: 1 (default), 2", 1, "strides", (1, 2)),

@@ -44,7 +44,7 @@ STEPS: tuple[Step, ...] = (
     Step("Multiclass classification", "classification", "wine", "Three wine cultivars from 13 chemical measurements; softmax output.",
          quick={"epochs": 60}),
     Step("Convolutional neural network", "cnn", "digits", "A Tiny VGG (32 filters) learns handwritten digits from raw pixels.",
-         full={"filters": 32}, quick={"epochs": 6}, uses_images=True),
+         quick={"epochs": 6}, uses_images=True),
     Step("Transfer learning", "transfer", "shapes",
          "A pretrained EfficientNet-Lite0: train a new head on frozen features, then fine-tune the top layers.",
          full={"fine_tune_layers": 20, "epochs": 10},

@@ -29,14 +29,14 @@ def test_every_cli_combination_builds_with_expected_shapes(kernel, strides, padd
     expected = feature_map_sizes(224, config["conv_blocks"], kernel, strides, padding)
     names = [f"block{b}_{layer}" for b in (1, 2) for layer in ("conv1", "conv2", "pool")]
     assert [model.get_layer(n).output.shape[1] for n in names] == expected
-    assert model.get_layer("block1_conv1").output.shape[-1] == config["filters"] == 10
+    assert model.get_layer("block1_conv1").output.shape[-1] == config["filters"] == 32
     assert model.output.shape == (None, 3)
     pool_type = keras.layers.MaxPooling2D if pool == "max" else keras.layers.AveragePooling2D
     assert isinstance(model.get_layer("block1_pool"), pool_type)
 
 
-def test_tiny_vgg_defaults_match_the_course():
-    model = build_cnn(_config(image_size=224), n_classes=2)
+def test_the_courses_tiny_vgg_is_one_flag_away():
+    model = build_cnn(_config(image_size=224, filters=10), n_classes=2)
     assert [model.get_layer(f"block1_conv{i}").output.shape[1:] for i in (1, 2)] == [(222, 222, 10), (220, 220, 10)]
     assert model.get_layer("block2_pool").output.shape[1:] == (53, 53, 10)
     assert model.output.shape == (None, 1)  # binary: one sigmoid unit
