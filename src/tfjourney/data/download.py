@@ -1,47 +1,39 @@
-"""Dataset catalog and a careful downloader: resumable, retried, checksummed, safely unzipped.
+"""Fetch a catalog dataset: downloaded with pooch (retried, progress bar), checksummed, safely unzipped.
 
 Downloads go to ``$TFJOURNEY_CACHE/downloads`` (or ``platformdirs.user_cache_dir("tfjourney")/downloads``
 when the variable is unset) and are extracted next to the zip.
 
+pooch does the transfer: it streams into a temporary file in the cache folder, renames it only
+when complete and retries failed attempts. It does not resume a half-finished transfer (a retry
+starts the file again), and its Unzip processor drops unsafe member paths silently instead of
+refusing the archive, so extraction stays here: every member is checked before anything is written.
+
 Checksums -- trust on first use (TOFU)
 --------------------------------------
-The course's zips live on a public bucket we could not reach when this catalog was written, so
+The course's zips live on a public bucket we could not reach when the catalog was written, so
 their SHA-256 digests are *not* pinned (``sha256=None``). For such entries the first successful
 download records its digest in a ``<file>.sha256`` sidecar next to the zip; every later use
 re-verifies the zip against that sidecar, so a file that is swapped or corrupted afterwards is
 caught. A catalog entry (or ``download_file`` call) that does carry a ``sha256`` is verified
-strictly, on the first download too. Pin the digests here once they are known.
-
-Transfers are written to ``<dest>.part`` and renamed only when complete; an interrupted
-``.part`` is resumed with an HTTP ``Range`` request (a server that answers ``200`` instead of
-``206`` simply restarts the file). Transient errors are retried with exponential backoff.
+strictly, on the first download too.
 """
 
 from __future__ import annotations
 
-import hashlib
-import http.client
+import logging
 import os
+import re
 import shutil
-import time
-import urllib.error
-import urllib.request
 import zipfile
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+
+import pooch
 
 from tfjourney.data.cache import downloads_dir
 from tfjourney.data.catalog import CATALOG, RemoteDataset
 from tfjourney.errors import DataError, DownloadError
 
-__all__ = [
-    "ChecksumError",
-    "TransferError",
-    "fetch_dataset",
-    "download_file",
-    "safe_extract",
-    "sha256_of",
-]
+__all__ = ["ChecksumError", "TransferError", "fetch_dataset", "download_file", "safe_extract"]
 
 _CHUNK = 1 << 16
 
@@ -56,15 +48,6 @@ class TransferError(DownloadError):
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
-
-
-def sha256_of(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file, streamed so large zips do not fill memory."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _sidecar(path: Path) -> Path:
@@ -91,7 +74,7 @@ def _write_sidecar(path: Path, digest: str) -> None:
 def _verify(path: Path, expected: str | None, url: str) -> None:
     """Check ``path`` against the pinned digest or its TOFU sidecar; delete it on mismatch."""
     expected = (expected or _read_sidecar(path) or "").lower() or None
-    got = sha256_of(path)
+    got = pooch.file_hash(str(path), alg="sha256")
     if expected is None:
         _write_sidecar(path, got)
         return
@@ -105,83 +88,18 @@ def _verify(path: Path, expected: str | None, url: str) -> None:
         )
 
 
-class _Transient(Exception):
-    """A failure worth retrying (connection reset, timeout, short read, 5xx)."""
+def _failure_reason(exc: Exception) -> str:
+    """The bare cause of a failed transfer, short enough for a one-line message."""
+    import requests
 
-
-def _open(url: str, offset: int, timeout: float):
-    """Open ``url``, asking for bytes from ``offset`` on when resuming."""
-    request = urllib.request.Request(url, headers={"User-Agent": "tfjourney"})
-    if offset:
-        request.add_header("Range", f"bytes={offset}-")
-    return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - http(s) URLs only
-
-
-def _total_size(response, offset: int) -> int | None:
-    """Full file size from Content-Range / Content-Length, for the progress bar and short-read check."""
-    content_range = response.headers.get("Content-Range", "")
-    if "/" in content_range and not content_range.endswith("/*"):
-        return int(content_range.rsplit("/", 1)[1])
-    length = response.headers.get("Content-Length")
-    return int(length) + offset if length is not None else None
-
-
-def _transfer_once(url: str, part: Path, timeout: float, progress: bool) -> None:
-    """One attempt: resume ``part`` from its current size (restart if the server ignores Range)."""
-    offset = part.stat().st_size if part.exists() else 0
-    try:
-        response = _open(url, offset, timeout)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 416 and offset:  # range not satisfiable: our .part is bogus, start over
-            part.unlink(missing_ok=True)
-            raise _Transient(f"HTTP 416 resuming at byte {offset}") from exc
-        if exc.code >= 500 or exc.code in (408, 429):
-            raise _Transient(f"HTTP {exc.code} {exc.reason}") from exc
-        raise DownloadError(
-            f"could not download {url}: HTTP {exc.code} {exc.reason}. Check that the URL is right; "
-            "if it moved, download the file yourself and pass it with --file PATH."
-        ) from exc
-    except (OSError, http.client.HTTPException) as exc:  # URLError, refused, timeout, reset
-        raise _Transient(str(getattr(exc, "reason", exc)) or type(exc).__name__) from exc
-    with response:
-        if offset and response.status != 206:
-            offset = 0  # server sent the whole file again: restart
-        total = _total_size(response, offset)
-        mode = "ab" if offset else "wb"
-        written = offset
-        bar = _progress_bar(part.name.removesuffix(".part"), total, offset, progress)
-        try:
-            with open(part, mode) as fh:
-                while True:
-                    try:
-                        chunk = response.read(_CHUNK)
-                    except (OSError, http.client.HTTPException) as exc:  # reset, timeout, short read
-                        raise _Transient(f"connection lost after {written} bytes: {exc}") from exc
-                    if not chunk:
-                        break
-                    fh.write(chunk)
-                    written += len(chunk)
-                    bar.update(len(chunk))
-        finally:
-            bar.close()
-    if total is not None and written < total:
-        raise _Transient(f"connection closed after {written} of {total} bytes")
-
-
-def _progress_bar(name: str, total: int | None, initial: int, enabled: bool):
-    """A tqdm byte counter (disabled when ``progress`` is False)."""
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        total=total,
-        initial=initial,
-        unit="B",
-        unit_scale=True,
-        unit_divisor=1024,
-        desc=name,
-        disable=not enabled,
-        leave=False,
-    )
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code} {exc.response.reason}"
+    if isinstance(exc, requests.Timeout):
+        return "the connection timed out"
+    errno = re.search(r"\[Errno -?\d+\] ([^'\")]+)", str(exc))
+    if errno:
+        return errno.group(1).strip()
+    return type(exc).__name__
 
 
 def download_file(
@@ -192,32 +110,42 @@ def download_file(
     progress: bool = True,
     retries: int = 3,
     timeout: float = 30,
-    backoff: float = 1.0,
-    _sleep: Callable[[float], None] = time.sleep,
 ) -> Path:
-    """Download ``url`` to ``dest`` (resumable, retried, verified); reuse a verified existing file."""
+    """Download ``url`` to ``dest`` and verify it; reuse an existing file that still verifies.
+
+    Args:
+        url: where the file lives (http or https).
+        dest: the file to write; its folder is created.
+        sha256: the pinned digest, or None to trust the first download and record its digest.
+        progress: show a tqdm progress bar while downloading.
+        retries: attempts in all (pooch waits 1 s, 2 s, ... between them).
+        timeout: seconds to wait for the server before an attempt fails.
+
+    Returns:
+        ``dest``.
+    """
+    import requests
+
     dest = Path(dest)
-    if dest.is_file():
-        _verify(dest, sha256, url)
-        return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
-    last_error = "unknown error"
-    for attempt in range(max(1, retries)):
+    if not dest.is_file():
+        fetcher = pooch.create(path=dest.parent, base_url="", registry={dest.name: None}, urls={dest.name: url},
+                               retry_if_failed=max(0, retries - 1))
+        downloader = pooch.HTTPDownloader(progressbar=progress, chunk_size=_CHUNK, timeout=timeout,
+                                          headers={"User-Agent": "tfjourney"})
+        logger = pooch.get_logger()
+        level = logger.level
+        logger.setLevel(logging.WARNING)  # our own one-line messages say what happens
         try:
-            _transfer_once(url, part, timeout, progress)
-            break
-        except _Transient as exc:
-            last_error = str(exc)
-            if attempt + 1 < max(1, retries):
-                _sleep(backoff * (2**attempt))
-    else:
-        raise TransferError(
-            f"could not download {dest.name} from {url}: {last_error}. Check your internet "
-            f"connection, or download the file yourself and place it at {dest}.",
-            reason=last_error,
-        )
-    os.replace(part, dest)
+            fetcher.fetch(dest.name, downloader=downloader)
+        except requests.RequestException as exc:
+            reason = _failure_reason(exc)
+            raise TransferError(
+                f"could not download {dest.name} from {url}: {reason}. Check your internet "
+                f"connection, or download the file yourself and place it at {dest}.",
+                reason=reason,
+            ) from None
+        finally:
+            logger.setLevel(level)
     _verify(dest, sha256, url)
     return dest
 
@@ -298,11 +226,20 @@ def fetch_dataset(
     retries: int = 3,
     timeout: float = 30,
     file: str | os.PathLike | None = None,
-    backoff: float = 1.0,
 ) -> Path:
-    """Download (cached), verify and safely extract a catalog dataset; returns its folder.
+    """Download (cached), verify and safely extract a catalog dataset.
 
-    ``file`` takes a zip you downloaded yourself (it is copied into the cache and verified).
+    Args:
+        name: a catalog name, e.g. "pizza_steak" (`tfjourney datasets` lists them).
+        dest_dir: where the zip and the extracted folder go (default: the download cache).
+        catalog: the datasets to choose from (tests pass their own).
+        progress: show a progress bar while downloading.
+        retries: download attempts in all.
+        timeout: seconds to wait for the server per attempt.
+        file: a zip you downloaded yourself; it replaces any cached copy and needs no network.
+
+    Returns:
+        The extracted dataset folder, ``dest_dir/name``.
     """
     entry = _resolve(name, catalog)
     if file is not None and not Path(file).is_file():
@@ -323,7 +260,6 @@ def fetch_dataset(
             progress=progress,
             retries=retries,
             timeout=timeout,
-            backoff=backoff,
         )
     except ChecksumError:
         raise
