@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -21,7 +22,6 @@ from tfjourney.data.image_files import is_image_name, read_image
 from tfjourney.errors import DataError
 from tfjourney.metrics import calculate_results, class_probabilities
 from tfjourney.plots import compare_historys, make_confusion_matrix, plot_decision_boundary, plot_loss_curves
-from tfjourney.training.fit import create_tensorboard_callback
 
 __all__ = [
     "plot_loss_curves",
@@ -53,6 +53,24 @@ def pred_and_plot(
         fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
     return class_names[index], float(probabilities[index])
+
+
+def create_tensorboard_callback(dir_name: str | os.PathLike, experiment_name: str) -> keras.callbacks.TensorBoard:
+    """The course helper: a TensorBoard callback logging to ``dir_name/experiment_name/<YYYYmmdd-HHMMSS>``.
+
+    Each call gets its own timestamped folder, so runs of one experiment sit side by side in
+    TensorBoard. The folder is printed, as the course did.
+
+    Args:
+        dir_name: the folder that holds every experiment's logs, e.g. "tensorflow_hub".
+        experiment_name: one experiment's name, e.g. "efficientnetb0".
+
+    Returns:
+        A ``keras.callbacks.TensorBoard`` for ``model.fit(callbacks=[...])``.
+    """
+    log_dir = Path(dir_name) / experiment_name / datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    print(f"Saving TensorBoard log files to: {log_dir}")
+    return keras.callbacks.TensorBoard(log_dir=str(log_dir))
 
 
 def load_and_prep_image(

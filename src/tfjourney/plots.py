@@ -69,8 +69,18 @@ def plot_loss_curves(history, path: Path | str | None = None, title: str = "") -
     return save_figure(fig, path)
 
 
-def compare_historys(original_history, new_history, initial_epochs: int, path: Path | str | None = None) -> plt.Figure:
-    """Two training phases as one set of curves, the fine-tuning start marked (the course's helper)."""
+def compare_historys(original_history, new_history, initial_epochs: int = 5, path: Path | str | None = None) -> plt.Figure:
+    """Two training phases as one set of curves, the fine-tuning start marked (the course's helper).
+
+    Args:
+        original_history: the first phase (feature extraction): a keras History or a dict of lists.
+        new_history: the phase that continued from it (fine-tuning).
+        initial_epochs: epochs the first phase ran (5, as in the course); the dashed line sits after them.
+        path: where to save the PNG (None: only return the figure).
+
+    Returns:
+        The matplotlib Figure.
+    """
     original, new = _history_dict(original_history), _history_dict(new_history)
     names = [n for n in _metric_names(original) if n in new] or ["loss"]
     fig, axes = plt.subplots(len(names), 1, figsize=(8, 3.2 * len(names)), squeeze=False)

@@ -64,13 +64,6 @@ def default_callbacks(
     return callbacks
 
 
-def create_tensorboard_callback(dir_name: str | Path, experiment_name: str) -> keras.callbacks.TensorBoard:
-    """The course helper: a TensorBoard callback logging to `dir_name/experiment_name`."""
-    log_dir = Path(dir_name) / experiment_name
-    print(f"Saving TensorBoard log files to: {log_dir}")
-    return keras.callbacks.TensorBoard(log_dir=str(log_dir))
-
-
 @dataclass
 class FitResult:
     history: dict[str, list[float]]
