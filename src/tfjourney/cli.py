@@ -275,7 +275,9 @@ def _datasets(args: argparse.Namespace) -> None:
     from tfjourney.data.download import fetch_dataset
 
     if args.action == "fetch":
-        path = fetch_dataset(args.name, args.dir, file=args.file)
+        from tfjourney.progress import Progress
+
+        path = fetch_dataset(args.name, args.dir, file=args.file, progress=Progress.for_stream(sys.stdout))
         print(f"{args.name} is ready at {path}")
     else:
         print(list_datasets())

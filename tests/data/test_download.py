@@ -111,7 +111,7 @@ def _no_waiting(monkeypatch):
 def _fetch(tmp_path: Path, catalog, **kw) -> Path:
     """fetch_dataset with quick, quiet test settings."""
     kw.setdefault("retries", 3)
-    return fetch_dataset("tiny", tmp_path / "cache", catalog=catalog, progress=False, timeout=5, **kw)
+    return fetch_dataset("tiny", tmp_path / "cache", catalog=catalog, timeout=5, **kw)
 
 
 def sha256_of(path: Path) -> str:
@@ -170,7 +170,7 @@ def sha256_of_bytes(data: bytes) -> str:
 def test_interrupted_transfer_is_retried_and_verified(tmp_path, server, payload, _no_waiting):
     """A connection lost half-way is retried (from the start: pooch does not resume) and checked."""
     server.truncate_next = 1
-    dest = download_file(server.url, tmp_path / "tiny.zip", sha256=sha256_of_bytes(payload), progress=False, timeout=5)
+    dest = download_file(server.url, tmp_path / "tiny.zip", sha256=sha256_of_bytes(payload), timeout=5)
     assert dest.read_bytes() == payload
     assert len(server.requests) == 2 and _no_waiting == [1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.zip"]  # no temporary left behind
@@ -183,7 +183,7 @@ def test_server_down_is_a_clear_error(tmp_path, _no_waiting):
     url = f"http://127.0.0.1:{port}/tiny.zip"
     start = time.perf_counter()
     with pytest.raises(DownloadError) as info:
-        fetch_dataset("tiny", tmp_path / "cache", catalog=_catalog(url, None), progress=False, retries=2, timeout=2)
+        fetch_dataset("tiny", tmp_path / "cache", catalog=_catalog(url, None), retries=2, timeout=2)
     assert time.perf_counter() - start < 10
     message = str(info.value)
     assert message.startswith(f"could not download tiny from {url}: Connection refused. ")
@@ -231,3 +231,15 @@ def test_not_a_zip(tmp_path):
     bogus.write_text("not a zip")
     with pytest.raises(DownloadError, match="not a readable zip"):
         safe_extract(bogus, tmp_path / "out")
+
+
+def test_download_reports_one_line_in_a_log(tmp_path, server, payload):
+    import io
+
+    from tfjourney.progress import Progress
+
+    out = io.StringIO()
+    download_file(server.url, tmp_path / "tiny.zip", progress=Progress.for_stream(out), timeout=5)
+    assert out.getvalue().splitlines() == [f"downloaded tiny.zip ({len(payload) / 1024**2:,.1f} MB) in 00:00"]
+    download_file(server.url, tmp_path / "tiny.zip", progress=Progress.for_stream(out), timeout=5)
+    assert len(out.getvalue().splitlines()) == 1  # cached: nothing to report

@@ -327,3 +327,19 @@ def test_large_sets_are_not_cached(tmp_path, monkeypatch):
     (x1, y1), (x2, y2) = _batches(data.train), _batches(data.train)
     assert sorted(y1.tolist()) == sorted(y2.tolist()) and x1.shape == (6, 8, 8, 3)
     assert not np.array_equal(x1, x2)  # file names are shuffled each epoch instead
+
+
+def test_scanning_reports_one_line_when_asked(tmp_path):
+    import io
+    import re
+
+    from tfjourney.progress import Progress
+
+    root = _tree(tmp_path / "d", {"a": 4, "b": 4})
+    (root / "a" / "broken.jpg").write_bytes(b"not a jpeg")
+    out = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        load_image_folder(root, image_size=8, progress=Progress.for_stream(out))
+        load_image_folder(root, image_size=8)  # the library default shows nothing
+    assert re.fullmatch(r"scanned 9 images in 00:00 \([\d,]+ images/s\), 1 unreadable\n", out.getvalue())

@@ -1,4 +1,4 @@
-"""Fetch a catalog dataset: downloaded with pooch (retried, progress bar), checksummed, safely unzipped.
+"""Fetch a catalog dataset: downloaded with pooch (retried, with progress), checksummed, safely unzipped.
 
 Downloads go to ``$TFJOURNEY_CACHE/downloads`` (or ``platformdirs.user_cache_dir("tfjourney")/downloads``
 when the variable is unset) and are extracted next to the zip.
@@ -32,6 +32,7 @@ import pooch
 from tfjourney.data.cache import downloads_dir
 from tfjourney.data.catalog import CATALOG, RemoteDataset
 from tfjourney.errors import DataError, DownloadError
+from tfjourney.progress import Phase, Progress, format_duration
 
 __all__ = ["ChecksumError", "TransferError", "fetch_dataset", "download_file", "safe_extract"]
 
@@ -102,12 +103,36 @@ def _failure_reason(exc: Exception) -> str:
     return type(exc).__name__
 
 
+def _transfer(url: str, dest: Path, retries: int, timeout: float, phase: Phase | None) -> None:
+    """pooch's fetch into ``dest`` (temporary file, then renamed); its errors as one-line TransferErrors."""
+    import requests
+
+    fetcher = pooch.create(path=dest.parent, base_url="", registry={dest.name: None}, urls={dest.name: url},
+                           retry_if_failed=max(0, retries - 1))
+    downloader = pooch.HTTPDownloader(progressbar=phase or False, chunk_size=_CHUNK, timeout=timeout,
+                                      headers={"User-Agent": "tfjourney"})
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # our own one-line messages say what happens
+    try:
+        fetcher.fetch(dest.name, downloader=downloader)
+    except requests.RequestException as exc:
+        reason = _failure_reason(exc)
+        raise TransferError(
+            f"could not download {dest.name} from {url}: {reason}. Check your internet "
+            f"connection, or download the file yourself and place it at {dest}.",
+            reason=reason,
+        ) from None
+    finally:
+        logger.setLevel(level)
+
+
 def download_file(
     url: str,
     dest: Path,
     *,
     sha256: str | None = None,
-    progress: bool = True,
+    progress: Progress | None = None,
     retries: int = 3,
     timeout: float = 30,
 ) -> Path:
@@ -117,35 +142,20 @@ def download_file(
         url: where the file lives (http or https).
         dest: the file to write; its folder is created.
         sha256: the pinned digest, or None to trust the first download and record its digest.
-        progress: show a tqdm progress bar while downloading.
+        progress: where to show the transfer (default: nowhere); ``Progress.for_stream()`` on a terminal.
         retries: attempts in all (pooch waits 1 s, 2 s, ... between them).
         timeout: seconds to wait for the server before an attempt fails.
 
     Returns:
         ``dest``.
     """
-    import requests
-
     dest = Path(dest)
     if not dest.is_file():
-        fetcher = pooch.create(path=dest.parent, base_url="", registry={dest.name: None}, urls={dest.name: url},
-                               retry_if_failed=max(0, retries - 1))
-        downloader = pooch.HTTPDownloader(progressbar=progress, chunk_size=_CHUNK, timeout=timeout,
-                                          headers={"User-Agent": "tfjourney"})
-        logger = pooch.get_logger()
-        level = logger.level
-        logger.setLevel(logging.WARNING)  # our own one-line messages say what happens
-        try:
-            fetcher.fetch(dest.name, downloader=downloader)
-        except requests.RequestException as exc:
-            reason = _failure_reason(exc)
-            raise TransferError(
-                f"could not download {dest.name} from {url}: {reason}. Check your internet "
-                f"connection, or download the file yourself and place it at {dest}.",
-                reason=reason,
-            ) from None
-        finally:
-            logger.setLevel(level)
+        progress = progress or Progress.silent()
+        with progress.phase(f"downloading {dest.name}", unit="B") as phase:
+            _transfer(url, dest, retries, timeout, phase if progress.enabled else None)
+            size = dest.stat().st_size
+            phase.done(f"downloaded {dest.name} ({size / 1024**2:,.1f} MB) in {format_duration(phase.elapsed)}")
     _verify(dest, sha256, url)
     return dest
 
@@ -222,7 +232,7 @@ def fetch_dataset(
     dest_dir: str | os.PathLike | None = None,
     *,
     catalog: dict[str, RemoteDataset] = CATALOG,
-    progress: bool = True,
+    progress: Progress | None = None,
     retries: int = 3,
     timeout: float = 30,
     file: str | os.PathLike | None = None,
@@ -233,7 +243,7 @@ def fetch_dataset(
         name: a catalog name, e.g. "pizza_steak" (`tfjourney datasets` lists them).
         dest_dir: where the zip and the extracted folder go (default: the download cache).
         catalog: the datasets to choose from (tests pass their own).
-        progress: show a progress bar while downloading.
+        progress: where to show the download (default: nowhere).
         retries: download attempts in all.
         timeout: seconds to wait for the server per attempt.
         file: a zip you downloaded yourself; it replaces any cached copy and needs no network.

@@ -30,6 +30,7 @@ from tfjourney.data.image_files import (
     scan_tree,
 )
 from tfjourney.errors import ConfigError, DataError
+from tfjourney.progress import Progress, per_second
 
 __all__ = ["ImageData", "load_image_folder", "load_labelled_images"]
 
@@ -164,6 +165,22 @@ def _make_dataset(
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
+def _scan_all(
+    trees: dict[str, dict[str, list[Path]]], progress: Progress
+) -> tuple[dict[str, dict[str, list[tuple[Path, Path]]]], list[Path]]:
+    """Probe every file of every split as one phase; returns the usable files per split and the skipped ones."""
+    count = sum(len(files) for tree in trees.values() for files in tree.values())
+    scanned: dict[str, dict[str, list[tuple[Path, Path]]]] = {}
+    skipped: list[Path] = []
+    with progress.phase("scanning images", total=count, unit="img") as phase:
+        for split, tree in trees.items():
+            scanned[split], bad = scan_tree(tree, phase)
+            skipped.extend(bad)
+        summary = per_second("scanned", count, "images", phase.elapsed)
+        phase.done(summary + (f", {len(skipped)} unreadable" if skipped else ""))
+    return scanned, skipped
+
+
 def load_image_folder(
     data_dir: str | os.PathLike,
     image_size: int | tuple[int, int] = 224,
@@ -172,18 +189,19 @@ def load_image_folder(
     validation_split: float = 0.2,
     test_split: float = 0.2,
     strict: bool = False,
+    *,
+    progress: Progress | None = None,
 ) -> ImageData:
-    """Scan, validate and split an image folder into batched train/val/test ``tf.data`` pipelines."""
+    """Scan, validate and split an image folder into batched train/val/test ``tf.data`` pipelines.
+
+    ``progress`` shows the scan (default: nothing is shown).
+    """
     size = image_size_pair(image_size)
     _check_fractions(validation_split, test_split, batch_size)
     folder = existing_dir(data_dir)
     trees = class_trees(folder)
     class_names = sorted(next(iter(trees.values())))
-    scanned: dict[str, dict[str, list[tuple[Path, Path]]]] = {}
-    skipped: list[Path] = []
-    for split, tree in trees.items():
-        scanned[split], bad = scan_tree(tree)
-        skipped.extend(bad)
+    scanned, skipped = _scan_all(trees, progress or Progress.silent())
     report_skipped(skipped, folder, strict)
     require_readable(scanned, folder)
     splits = _split(scanned, validation_split, test_split, seed, folder)
@@ -208,6 +226,8 @@ def load_labelled_images(
     image_size: int | tuple[int, int] = 224,
     batch_size: int = 32,
     strict: bool = False,
+    *,
+    progress: Progress | None = None,
 ) -> tuple[tf.data.Dataset, list[tuple[Path, int]]]:
     """Every image of a folder (its test/ tree in the course layout), labelled in `class_names` order.
 
@@ -224,7 +244,8 @@ def load_labelled_images(
             f"{folder} has class folder(s) the model never learned: {', '.join(unknown)}; the model knows "
             f"{', '.join(class_names)}. Remove those folders, or train a model with them."
         )
-    scanned, skipped = scan_tree(tree)
+    scanned_splits, skipped = _scan_all({"test": tree}, progress or Progress.silent())
+    scanned = scanned_splits["test"]
     report_skipped(skipped, folder, strict)
     require_readable({"test": scanned}, folder)
     items = _labelled(scanned, class_names)

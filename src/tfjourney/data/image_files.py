@@ -29,6 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tfjourney.data.cache import cache_root
 from tfjourney.errors import ConfigError, DataError, TfjourneyWarning
+from tfjourney.progress import Phase
 
 IMAGE_EXTENSIONS = (
     ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff",
@@ -229,15 +230,25 @@ def _probe_carefully(path: Path, fmt: str, force_convert: bool) -> _Probe:
         return _Probe(path, None, f"unreadable ({exc})")
 
 
-def _scan(paths: list[Path]) -> list[_Probe]:
+def _scan(paths: list[Path], phase: Phase | None) -> list[_Probe]:
     """Probe every file (sequential: ~0.1 ms a file; threads only add GIL contention here)."""
-    return [_probe(p) for p in paths]
+    probes = []
+    for path in paths:
+        probes.append(_probe(path))
+        if phase is not None:
+            phase.update()
+    return probes
 
 
-def scan_tree(tree: dict[str, list[Path]]) -> tuple[dict[str, list[tuple[Path, Path]]], list[Path]]:
-    """``{class: [(original, source)]}`` with unreadable files removed, plus those files."""
+def scan_tree(
+    tree: dict[str, list[Path]], phase: Phase | None = None
+) -> tuple[dict[str, list[tuple[Path, Path]]], list[Path]]:
+    """``{class: [(original, source)]}`` with unreadable files removed, plus those files.
+
+    ``phase`` advances by one for each file probed.
+    """
     flat = [(name, p) for name, files in tree.items() for p in files]
-    probes = _scan([p for _, p in flat])
+    probes = _scan([p for _, p in flat], phase)
     good: dict[str, list[tuple[Path, Path]]] = {name: [] for name in tree}
     bad: list[Path] = []
     for (name, _), probe in zip(flat, probes):
