@@ -233,3 +233,31 @@ def get_blueprint(name: str) -> Blueprint:
         raise ConfigError(
             f"unknown blueprint {name!r}; choose one of: {', '.join(BLUEPRINTS)}."
         ) from None
+
+
+# ----------------------------------------------------------------------------- the studio's Playground
+# Not a run blueprint of its own (a saved Playground network is a regression or classification run):
+# the Neural Network Playground's controls, their defaults and the values each accepts.
+PLAYGROUND = Blueprint(
+    name="playground",
+    title="Neural Network Playground (tfjourney studio)",
+    summary="A small network on two features, trained live in the studio; saved as a classification or regression run.",
+    rows=(
+        Row("Data", "circle, xor, gauss, spiral (classification); plane, multigauss (regression)", "circle", "dataset",
+            ("circle", "xor", "gauss", "spiral", "plane", "multigauss", "csv")),
+        Row("Noise (%)", "0-50", 0, "noise", tuple(range(0, 51, 5))),
+        Row("Training data (%)", "10-90", 50, "train_percent", tuple(range(10, 91, 10))),
+        Row("Input features", "x1, x2, x1², x2², x1·x2, sin x1, sin x2", ("x1", "x2"), "features"),
+        Row("Hidden layers (neurons each)", "0-6 layers of 1-8 neurons", (4, 2), "hidden"),
+        Row("Activation", "ReLU, tanh, sigmoid, linear", "tanh", "activation", ("relu", "tanh", "sigmoid", "linear")),
+        Row("Learning rate (SGD)", "0.00001 to 10", 0.03, "learning_rate",
+            (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)),
+        Row("Regularization", "None, L1, L2", "none", "regularization", ("none", "l1", "l2")),
+        Row("Regularization rate", "0 to 10", 0.0, "regularization_rate", (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)),
+        Row("Batch size", "1-30", 10, "batch_size", tuple(range(1, 31))),
+        Row("Points", "500", 500, "points", source="tfjourney"),
+        Row("Seed", "-", DEFAULT_SEED, "seed", source="tfjourney"),
+    ),
+)
+PLAYGROUND_MAX_LAYERS = 6
+PLAYGROUND_MAX_NEURONS = 8

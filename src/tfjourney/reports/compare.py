@@ -187,13 +187,27 @@ def _metric_table(runs: list[Run], rows: list[dict], title: str) -> dict:
     }
 
 
-def _compare_view(runs: list[Run], out: Path) -> dict:
+def comparison_html(run_dirs: Sequence[Path | str], *, links: Sequence[str]) -> str:
+    """The comparison page of two or more runs as HTML text, writing nothing (the studio serves it).
+
+    Args:
+        run_dirs: the run folders, in the order of the page's rows.
+        links: where each run's name links to (e.g. the studio's URL of its report).
+    """
+    if len(run_dirs) < 2 or len(links) != len(run_dirs):
+        raise ConfigError("a comparison needs two or more runs, and one link per run.")
+    runs = [load_run(d) for d in run_dirs]
+    return render("compare.html.j2", v=_compare_view(runs, Path(runs[0].path).parent / COMPARE_FILE, links=list(links)))
+
+
+def _compare_view(runs: list[Run], out: Path, links: list[str] | None = None) -> dict:
     """Rows of runs, metric tables (one per family) with the best highlighted, config differences, loss curves."""
     differences, own = _config_differences(runs)
+    links = links or [relative_link(run.path / REPORT_FILE, out) for run in runs]
     rows = [
         {
             "name": run_name(run.path),
-            "link": relative_link(run.path / REPORT_FILE, out),
+            "link": link,
             "blueprint": run.blueprint,
             "dataset": dataset_name(run.record),
             "source": str((run.record.get("data") or {}).get("source", "?")),
@@ -201,7 +215,7 @@ def _compare_view(runs: list[Run], out: Path) -> dict:
             "differences": diff,
             "own_settings": n_own,
         }
-        for run, diff, n_own in zip(runs, differences, own)
+        for run, link, diff, n_own in zip(runs, links, differences, own)
     ]
     families: dict[str, list[int]] = {}
     for i, run in enumerate(runs):

@@ -1,0 +1,28 @@
+"""The four pages (each its own URL, bookmarkable) and the packaged assets they load; no CDN."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, RedirectResponse
+
+from tfjourney.studio.static_files import STATIC
+
+router = APIRouter()
+PAGES = ("runs", "playground", "explainer", "predict")
+
+
+@router.get("/", include_in_schema=False)
+def home() -> RedirectResponse:
+    return RedirectResponse("/runs")
+
+
+def _page(name: str):
+    def page() -> FileResponse:
+        return FileResponse(STATIC / f"{name}.html", media_type="text/html", headers={"Cache-Control": "no-store"})
+
+    page.__name__ = f"{name}_page"
+    return page
+
+
+for _name in PAGES:
+    router.add_api_route(f"/{_name}", _page(_name), methods=["GET"], include_in_schema=False)

@@ -1,0 +1,61 @@
+"""Predict: upload images or a CSV for any run; the same `tfjourney.predict.predict` the CLI calls."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from tfjourney.errors import TfjourneyWarning
+from tfjourney.predict import predict
+from tfjourney.run_index import RunEntry
+from tfjourney.runs import IMAGE_BLUEPRINTS
+from tfjourney.studio.errors import ApiError
+from tfjourney.studio.state import StudioState, get_state
+from tfjourney.studio.uploads import check_csv, check_image, read_limited, save_scratch
+
+router = APIRouter(prefix="/api/predict")
+MAX_FILES = 32
+MAX_TOP_K = 20
+
+
+def _run_predict(entry: RunEntry, scratch: Path, uploads: list[tuple[str, bytes]], top_k: int) -> dict:
+    """Check and stage the uploads, call predict() on the staged copies, report rows under the original names."""
+    image_run = entry.blueprint in IMAGE_BLUEPRINTS
+    if not image_run and len(uploads) != 1:
+        raise ApiError(400, f"{entry.name} is a {entry.blueprint} run: upload one CSV with the columns it was trained on.")
+    staged: dict[str, str] = {}
+    try:
+        for name, content in uploads:
+            if image_run:
+                suffix = check_image(name, content)
+            else:
+                check_csv(name, content)
+                suffix = ".csv"
+            staged[str(save_scratch(scratch, suffix, content))] = name
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TfjourneyWarning)
+            table = predict([str(entry.path), *staged], top_k=top_k if image_run else None).table
+        if "image" in table.columns:
+            table["image"] = table["image"].map(staged)
+        return {"run": entry.name, "blueprint": entry.blueprint, **json.loads(table.to_json(orient="split", index=False)),
+                "warnings": [str(w.message) for w in caught if issubclass(w.category, TfjourneyWarning)]}
+    finally:
+        for path in staged:
+            Path(path).unlink(missing_ok=True)
+
+
+@router.post("/{run_id}")
+async def predict_upload(run_id: str, files: list[UploadFile] = File(...), top_k: int = Form(1),
+                         state: StudioState = Depends(get_state)) -> dict:
+    """Predictions for uploaded images (cnn, transfer runs) or one CSV (regression, classification runs)."""
+    entry = state.run(run_id)
+    if not 1 <= len(files) <= MAX_FILES:
+        raise ApiError(400, f"upload between 1 and {MAX_FILES} files at once (got {len(files)}).")
+    if not 1 <= top_k <= MAX_TOP_K:
+        raise ApiError(400, f"top-k {top_k} must be between 1 and {MAX_TOP_K}.")
+    uploads = [(f.filename or "upload", await read_limited(f, state.upload_limit)) for f in files]
+    return await run_in_threadpool(_run_predict, entry, state.scratch, uploads, top_k)
