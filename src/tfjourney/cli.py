@@ -194,6 +194,16 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--layer", help="convolution layer for Grad-CAM (default: the last one)")
     explain.add_argument("--class", dest="class_name", help="class to explain (default: the predicted one)")
     explain.set_defaults(handler=_explain)
+
+    from tfjourney.studio.server import DEFAULT_HOST, DEFAULT_PORT
+
+    studio = sub.add_parser("studio", help="the local web app: runs, Playground, Explainer, Predict (127.0.0.1 by default)")
+    studio.add_argument("runs_dir", nargs="?", type=Path, default=Path("runs"), metavar="RUNS_DIR",
+                        help="folder searched recursively for runs, e.g. a journey's output (default: runs)")
+    studio.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST}; anything else warns)")
+    studio.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})")
+    studio.add_argument("--open", action="store_true", help="open the Runs page in your web browser")
+    studio.set_defaults(handler=_studio)
     return parser
 
 
@@ -301,6 +311,12 @@ def _explain(args: argparse.Namespace) -> None:
 
     page = explain_run(args.run_dir, args.image, layer=args.layer, class_name=args.class_name)
     print(f"explanation: {page}")
+
+
+def _studio(args: argparse.Namespace) -> None:
+    from tfjourney.studio.server import serve
+
+    serve(runs_dir=args.runs_dir, host=args.host, port=args.port, open_browser=args.open)
 
 
 # ----------------------------------------------------------------------------- entry point

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tfjourney.errors import RunFolderError
 from tfjourney.reports.headline import headline
-from tfjourney.reports.report import dataset_name
+from tfjourney.reports.views import dataset_name
 from tfjourney.runs import METRICS_FILE, RUN_FILE
 
 MAX_DEPTH = 6  # a journey's runs sit two levels down; a deeper tree is not a runs folder

@@ -224,6 +224,23 @@ def maps_and_cam(
 
     Returns (feature maps, heatmap [h, w] in [0, 1], class explained, class probabilities).
     """
+    result = explain_pass(anatomy, image, layers, cam_layer, class_index)
+    return result.maps, result.cam, result.class_index, result.probabilities
+
+
+@dataclass(frozen=True)
+class ExplainPass:
+    """One forward (and backward) pass: feature maps, Grad-CAM, and the classifier's logits and probabilities."""
+
+    maps: dict[str, np.ndarray]
+    cam: np.ndarray
+    class_index: int
+    probabilities: np.ndarray
+    logits: np.ndarray  # the output layer's pre-activation scores, [n_units]
+
+
+def explain_pass(anatomy: Anatomy, image: np.ndarray, layers: list[str], cam_layer: str, class_index: int | None) -> ExplainPass:
+    """Feature maps of `layers`, Grad-CAM at `cam_layer` (one of them) and the logits, from one pass."""
     anatomy.check_layers(layers)
     probe = _probe(anatomy, layers, classifier_input=True)
     dense = anatomy.dense
@@ -238,7 +255,16 @@ def maps_and_cam(
     activations = outputs[layers.index(cam_layer)]
     gradients = tape.gradient(score, activations)
     cam = _normalise_cam(keras.ops.convert_to_numpy(activations)[0], keras.ops.convert_to_numpy(gradients)[0])
-    return _to_maps(layers, outputs), cam, class_index, probabilities
+    return ExplainPass(_to_maps(layers, outputs), cam, class_index, probabilities, keras.ops.convert_to_numpy(z)[0])
+
+
+def layer_io(anatomy: Anatomy, image: np.ndarray, layer: str) -> tuple[np.ndarray, np.ndarray]:
+    """What one layer of `anatomy.source` receives and returns for one 0..255 image, each [h, w, c]."""
+    anatomy.check_layers([layer])
+    target = anatomy.source.get_layer(layer)
+    probe = keras.Model(anatomy.source.input, [target.input, target.output])
+    received, returned = _run_probe(anatomy, probe, image)
+    return keras.ops.convert_to_numpy(received)[0], keras.ops.convert_to_numpy(returned)[0]
 
 
 def grad_cam(

@@ -108,6 +108,7 @@ class PlaygroundSession:
         self._tensors = [tf.constant(a) for a in (self.data.x_train, self.data.y_train[:, None], self.data.x_test, self.data.y_test[:, None])]
         self._train_epoch = tf.function(self._train_epoch_fn, reduce_retracing=True)
         self._evaluate = tf.function(self._evaluate_fn, reduce_retracing=True)
+        self._losses = tf.function(self._losses_fn, reduce_retracing=True)
 
     # ------------------------------------------------------------------ model plumbing
     @property
@@ -148,6 +149,10 @@ class PlaygroundSession:
             gradients = tape.gradient(loss, self.model.trainable_variables)
             self.optimizer.apply(gradients, self.model.trainable_variables)
 
+    def _losses_fn(self, x_train, y_train, x_test, y_test):
+        train_loss = self._loss(y_train, self.model(self._inputs(x_train), training=False))
+        return train_loss, self._loss(y_test, self.model(self._inputs(x_test), training=False))
+
     def _evaluate_fn(self, x_train, y_train, x_test, y_test, grid):
         train_prediction = self.model(self._inputs(x_train), training=False)
         test_prediction = self.model(self._inputs(x_test), training=False)
@@ -163,9 +168,11 @@ class PlaygroundSession:
             if self.epoch + epochs > MAX_EPOCHS:
                 raise ConfigError(f"this network has trained {self.epoch} epochs, the most one session may; press reset.")
             x_train, y_train = self._tensors[:2]
-            for _ in range(epochs):
+            for remaining in range(epochs - 1, -1, -1):
                 self._train_epoch(x_train, y_train, tf.constant(self._rng.permutation(len(self.data.x_train)), dtype=tf.int32))
                 self.epoch += 1
+                if remaining:  # every epoch's losses go into the history; the last one's come with its update
+                    self._record(*(float(v) for v in self._losses(*self._tensors)))
             return self._update()
 
     def snapshot(self) -> dict[str, Any]:
@@ -177,8 +184,7 @@ class PlaygroundSession:
         loss, test_loss, train_prediction, test_prediction, neurons = self._evaluate(*self._tensors, tf.constant(self._grid))
         loss, test_loss = float(loss), float(test_loss)
         if record:
-            self.history["loss"].append(loss)
-            self.history["val_loss"].append(test_loss)
+            self._record(loss, test_loss)
         neurons = [keras.ops.convert_to_numpy(n) for n in neurons]
         update = {"epoch": self.epoch, "loss": loss, "test_loss": test_loss, "output": quantize(self._output_display(neurons[-1])[:, 0]),
                   "grid": GRID, "neurons": self._neuron_maps(neurons), "weights": self._weights()}
@@ -190,6 +196,10 @@ class PlaygroundSession:
     def _output_display(self, output_unit: np.ndarray) -> np.ndarray:
         """The output unit in heatmap units (a regression's unit is already the target scaled to [-1, 1])."""
         return 2.0 * output_unit - 1.0 if self.data.task == "binary" else output_unit
+
+    def _record(self, loss: float, test_loss: float) -> None:
+        self.history["loss"].append(loss)
+        self.history["val_loss"].append(test_loss)
 
     def _neuron_maps(self, outputs: list[np.ndarray]) -> list[list[str]]:
         """Per layer, per neuron: its heatmap (features scaled by their largest value, neurons clipped to [-1, 1])."""

@@ -50,9 +50,9 @@ def serve(*, runs_dir: Path | str = "runs", host: str = DEFAULT_HOST, port: int 
     if not is_loopback(host):
         warnings.warn(f"the studio listens on {host}, so other machines can reach it, and it has no login; "
                       f"use --host {DEFAULT_HOST} unless you mean it", TfjourneyWarning, stacklevel=2)
+    _check_port(host, port)
     runs_dir = Path(runs_dir)
     runs_dir.mkdir(parents=True, exist_ok=True)
-    _check_port(host, port)
     app = create_app(runs_dir=runs_dir)
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/runs"
     print(f"tfjourney studio: {url}  (runs from {runs_dir.resolve()}; Ctrl-C stops it)", flush=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import UploadFile
 
-from tfjourney.data.images import IMAGE_EXTENSIONS
+from tfjourney.data.image_files import IMAGE_EXTENSIONS
 from tfjourney.studio.errors import ApiError
 
 CHUNK = 1024 * 1024

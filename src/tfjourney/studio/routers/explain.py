@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from tfjourney.data.images import read_image
+from tfjourney.data.image_files import read_image
 from tfjourney.explain.compute import Anatomy, model_anatomy, upsample
 from tfjourney.explain.network import ExplainedImage, arithmetic_layers, conv_arithmetic, explain_image, softmax_terms
 from tfjourney.explain.whatif import cnn_whatif

@@ -1,0 +1,49 @@
+// Predict page: upload images (cnn, transfer runs) or a CSV (regression, classification runs).
+"use strict";
+markNav("predict");
+const errorBox = document.getElementById("error");
+let runs = [];
+
+function selected() { return runs.find(r => r.id === document.getElementById("run").value); }
+
+function describe() {
+  const run = selected();
+  if (!run) return;
+  const image = run.blueprint === "cnn" || run.blueprint === "transfer";
+  document.getElementById("what").textContent = image ? "Images (JPEG, PNG, …)" : "One CSV with the training columns";
+  document.getElementById("files").accept = image ? "image/*" : ".csv,text/csv";
+  document.getElementById("top_k").disabled = !image;
+  const params = new URLSearchParams(window.location.search);
+  params.set("run", run.id);
+  window.history.replaceState(null, "", `${window.location.pathname}?${params}`);
+}
+
+async function predict() {
+  showError(errorBox, null);
+  const files = document.getElementById("files").files;
+  if (!files.length) { showError(errorBox, new Error("choose one or more files first")); return; }
+  const form = new FormData();
+  for (const file of files) form.append("files", file);
+  form.append("top_k", document.getElementById("top_k").value || "1");
+  const table = document.getElementById("result");
+  try {
+    const result = await api(`/api/predict/${selected().id}`, {method: "POST", body: form});
+    table.querySelector("thead").replaceChildren(el("tr", {}, ...result.columns.map(c => el("th", {text: c}))));
+    table.querySelector("tbody").replaceChildren(...result.data.map(row => el("tr", {},
+      ...row.map(v => el("td", {class: typeof v === "number" ? "num" : "", text: typeof v === "number" ? fmt(v, 4) : String(v)})))));
+    table.hidden = false;
+    document.getElementById("warnings").textContent = result.warnings.join(" ");
+  } catch (error) { table.hidden = true; showError(errorBox, error); }
+}
+
+api("/api/runs").then(data => {
+  runs = data.runs;
+  const select = document.getElementById("run");
+  select.replaceChildren(...runs.map(r => el("option", {value: r.id, text: `${r.name} (${r.blueprint}, ${r.data})`})));
+  const wanted = new URLSearchParams(window.location.search).get("run");
+  if (wanted && runs.some(r => r.id === wanted)) select.value = wanted;
+  if (!runs.length) showError(errorBox, new Error("no runs in the studio's runs folder yet"));
+  describe();
+}).catch(error => showError(errorBox, error));
+document.getElementById("run").addEventListener("change", describe);
+document.getElementById("go").addEventListener("click", predict);
