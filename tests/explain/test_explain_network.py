@@ -50,11 +50,12 @@ def test_softmax_terms_add_up():
 @pytest.mark.parametrize("layer", ["block1_conv1", "block1_conv2"])
 def test_conv_arithmetic_reproduces_the_model(cnn_anatomy, layer):
     image = _image(32)
-    for row, col, channel in ((0, 0, 0), (7, 11, 4), (27, 27, 9)):
+    filters = cnn_anatomy.model.get_layer(layer).filters
+    for row, col, channel in ((0, 0, 0), (7, 11, 4), (27, 27, filters - 1)):
         step = conv_arithmetic(cnn_anatomy, image, layer=layer, channel=channel, row=row, col=col)
         assert step["output"] == pytest.approx(step["model_output"], abs=1e-4)
         assert step["sum"] == pytest.approx(sum(step["channel_sums"]) + step["bias"], abs=1e-5)
-        assert np.array(step["patch"]).shape == np.array(step["kernel"]).shape == (3, 3, 3 if layer.endswith("1") else 10)
+        assert np.array(step["patch"]).shape == np.array(step["kernel"]).shape == (3, 3, 3 if layer.endswith("1") else filters)
 
 
 def test_conv_arithmetic_with_same_padding_and_stride_2_at_the_edges():
@@ -72,7 +73,7 @@ def test_arithmetic_only_for_the_first_convolutions(cnn_anatomy):
     with pytest.raises(ConfigError, match="first convolutions"):
         conv_arithmetic(cnn_anatomy, _image(32), layer="block2_conv1", channel=0, row=0, col=0)
     with pytest.raises(ConfigError, match="outside"):
-        conv_arithmetic(cnn_anatomy, _image(32), layer="block1_conv1", channel=10, row=0, col=0)
+        conv_arithmetic(cnn_anatomy, _image(32), layer="block1_conv1", channel=1000, row=0, col=0)
 
 
 def test_transfer_model_shows_its_stem_then_its_stages(transfer_run):

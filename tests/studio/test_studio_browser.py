@@ -7,6 +7,7 @@ Skipped (with the reason) when no `chromium` is installed, unless TFJOURNEY_REQU
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import time
@@ -86,7 +87,7 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
-def test_explainer_shows_maps_probabilities_gradcam_and_upload_errors(live_studio, page, tmp_path):
+def test_explainer_shows_maps_probabilities_gradcam_and_upload_errors(live_studio, studio_runs, page, tmp_path):
     page.goto(f"{live_studio}/explainer")
     page.wait_for_selector("#sample option:nth-child(2)", state="attached")
     photo = tmp_path / "photo.png"
@@ -94,8 +95,8 @@ def test_explainer_shows_maps_probabilities_gradcam_and_upload_errors(live_studi
     page.set_input_files("#file", str(photo))
     page.wait_for_selector("#result:not([hidden])", timeout=60_000)
     assert float(page.get_attribute("#prob-sum", "data-sum")) == pytest.approx(1.0, abs=1e-3)
-    first_conv_maps = page.locator('.ex-col[data-layer="block1_conv1"] canvas').count()
-    assert first_conv_maps == 10  # one map per channel of the first convolution (filters=10)
+    filters = json.loads((studio_runs / "journey" / "cnn-run" / "run.json").read_text())["config"]["filters"]
+    assert page.locator('.ex-col[data-layer="block1_conv1"] canvas').count() == filters  # one map per channel
     assert page.get_attribute("#gradcam", "src").startswith("data:image/png;base64,")
     page.screenshot(path=tmp_path / "explainer.png", full_page=True)
 
