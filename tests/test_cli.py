@@ -268,3 +268,23 @@ def test_tensorboard_logs_are_written(tmp_path):
 
 def test_report_out_needs_several_runs(capsys, regression_run, tmp_path):
     _expect_failure(capsys, ["report", regression_run, "--out", tmp_path / "x.html"], "needs two or more runs")
+
+
+def test_train_in_a_log_prints_one_line_per_epoch_and_quiet_only_the_result(capsys, work):
+    """stdout is not a terminal under pytest: no bar redraws, one line per epoch and per phase."""
+    import re
+
+    assert main(["train", "classification", "circles", "--epochs", "3", "--hidden", "8", "--out", "run"]) == 0
+    out = capsys.readouterr().out
+    assert "\r" not in out
+    lines = out.splitlines()
+    epochs = [line for line in lines if line.startswith("epoch ")]
+    assert [line.split("  ")[0] for line in epochs] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert all(re.search(r"loss \S+  val_accuracy \S+  best \S+  ETA \d\d:\d\d$", line) for line in epochs)
+    assert re.fullmatch(r"training: 3 epochs in \d\d:\d\d, best val_accuracy \S+ \(epoch \d\)", lines[3])
+    assert lines[4].startswith("evaluated 200 rows in ")
+    assert lines[5].startswith("Accuracy ") and lines[6] == "run folder: run" and len(lines) == 7
+
+    assert main(["train", "classification", "circles", "--epochs", "3", "--hidden", "8", "--out", "quiet", "--quiet"]) == 0
+    quiet = capsys.readouterr().out.splitlines()
+    assert len(quiet) == 2 and quiet[0].startswith("Accuracy ") and quiet[1] == "run folder: quiet"

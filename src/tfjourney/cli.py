@@ -65,7 +65,9 @@ def _add_common_train_options(parser: argparse.ArgumentParser, blueprint: str) -
     parser.add_argument("--batch-size", type=int, dest="batch_size", help=f"batch size ({_default(blueprint, 'batch_size')})")
     parser.add_argument("--lr", type=float, dest="learning_rate", help=f"learning rate ({_default(blueprint, 'learning_rate')})")
     parser.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs to RUN_DIR/logs")
-    parser.add_argument("--verbose", "-v", action="count", default=0, help="show Keras progress per epoch")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--verbose", "-v", action="count", default=0, help="print Keras's own line per epoch instead of tfjourney's")
+    shown.add_argument("--quiet", "-q", action="store_true", help="print only the result: no progress while training")
 
 
 def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
@@ -223,13 +225,16 @@ def _print_run(run) -> None:
 
 
 def _run_options(args: argparse.Namespace) -> dict:
-    """What every `train` command passes alike: where to write, the seed, the command to record."""
+    """What every `train` command passes alike: where to write, the seed, progress, the command to record."""
+    from tfjourney.progress import Progress
+
     return {
         "out": args.out,
         "overwrite": args.overwrite,
         "seed": args.seed,
         "tensorboard": args.tensorboard,
         "verbose": 2 if args.verbose else 0,
+        "progress": Progress.for_stream(sys.stdout, quiet=args.quiet),
         "command": ["tfjourney", *args.argv],
     }
 

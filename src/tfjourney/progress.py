@@ -189,7 +189,10 @@ class Phase:
 
 
 
-def per_second(verb: str, count: int, what: str, seconds: float) -> str:
-    """"embedded 1,500 images in 00:12 (125 images/s)": the summary line of a counted phase."""
+def per_second(verb: str, count: int, what: str, seconds: float, unit: str | None = None) -> str:
+    """"embedded 1,500 images in 00:12 (125 images/s)": the summary line of a counted phase.
+
+    ``unit`` names the rate when ``what`` is longer ("test images" -> "images/s").
+    """
     speed = count / seconds if seconds > 0 else 0.0
-    return f"{verb} {count:,} {what} in {format_duration(seconds)} ({speed:,.0f} {what}/s)"
+    return f"{verb} {count:,} {what} in {format_duration(seconds)} ({speed:,.0f} {unit or what}/s)"

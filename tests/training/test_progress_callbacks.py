@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from tfjourney.progress import Progress
-from tfjourney.training.progress import EpochProgress, PredictProgress
+from tfjourney.training.progress import EpochProgress, PredictProgress, epoch_callbacks
 
 
 def _tiny_fit(progress: Progress, epochs: int = 3, initial_epoch: int = 0):
@@ -53,5 +53,12 @@ def test_predict_progress_counts_examples():
     out = io.StringIO()
     model, x = _tiny_fit(Progress(out, "silent"), epochs=1)
     phase = Progress(out, "lines").phase("evaluating", total=len(x))
-    model.predict(x, batch_size=24, verbose=0, callbacks=[PredictProgress(phase, 24)])
+    model.predict(x, batch_size=24, verbose=0, callbacks=[PredictProgress(phase)])
     assert phase.n == len(x)
+
+
+def test_epoch_callbacks_only_when_someone_is_watching():
+    assert epoch_callbacks(None) == [] and epoch_callbacks(Progress.silent()) == []
+    assert epoch_callbacks(Progress(io.StringIO(), "lines"), keras_verbose=2) == []  # -v: Keras prints its own lines
+    [callback] = epoch_callbacks(Progress(io.StringIO(), "lines"), "fine-tuning")
+    assert isinstance(callback, EpochProgress) and callback.name == "fine-tuning"

@@ -25,7 +25,9 @@ from tfjourney.pipelines.images import (
     validate_image_config,
 )
 from tfjourney.runs import Run, RunWriter, check_can_write, default_run_dir, load_run, new_run_record
+from tfjourney.progress import Progress
 from tfjourney.training.fit import default_callbacks, fit, set_seed
+from tfjourney.training.progress import epoch_callbacks
 
 
 def _validate_cnn_config(config: dict) -> dict:
@@ -48,16 +50,20 @@ def train_cnn(
     tensorboard: bool = False,
     command: list[str] | None = None,
     verbose: int = 0,
+    progress: Progress | None = None,
     **hyperparameters,
 ) -> Run:
-    """Train the CNN blueprint on an image folder (or `digits` / `shapes`) and write a run folder."""
+    """Train the CNN blueprint on an image folder (or `digits` / `shapes`) and write a run folder.
+
+    ``progress`` shows each phase as it runs (default: nothing is shown); ``verbose`` prints Keras's own epoch lines.
+    """
     folder, source, native_size = resolve_image_source(data)
     if hyperparameters.get("image_size") is None and native_size is not None:
         hyperparameters["image_size"] = native_size
     config = _validate_cnn_config(get_blueprint("cnn").resolve(**hyperparameters))
     run_dir = Path(out) if out else default_run_dir("cnn")
     check_can_write(run_dir, overwrite)
-    image_data = load_for_training(folder, config, seed, strict)
+    image_data = load_for_training(folder, config, seed, strict, progress)
     n_classes = len(image_data.class_names)
     set_seed(seed)
     model = build_cnn(config, n_classes, seed=seed)
@@ -67,10 +73,10 @@ def train_cnn(
     with RunWriter(run_dir, overwrite) as staging:
         callbacks = default_callbacks(
             staging / "history.csv", config["patience"], tensorboard_dir=(staging / "logs" / "fit") if tensorboard else None
-        )
+        ) + epoch_callbacks(progress, "training", verbose)
         result = fit(model, image_data.train, image_data.val, config["epochs"], callbacks, verbose=verbose)
         started = time.perf_counter()
-        metrics = evaluate_on_test(model, image_data, staging)
+        metrics = evaluate_on_test(model, image_data, staging, progress)
         record["timings"] = {"train_seconds": result.seconds, "evaluate_seconds": time.perf_counter() - started}
         record["training"] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch}
         plots.plot_loss_curves(result.history, staging / "plots" / "loss.png", title=f"Tiny VGG on {Path(source).name}")

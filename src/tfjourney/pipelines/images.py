@@ -17,7 +17,9 @@ from tfjourney.errors import ConfigError, DataError, RunFolderError
 from tfjourney.models.heads import classifier_output
 from tfjourney.models.summary import model_record
 from tfjourney.reports import write_report
+from tfjourney.progress import Progress
 from tfjourney.training.fit import check_training_numbers
+from tfjourney.training.progress import predict_with_progress
 from tfjourney.metrics import class_probabilities, classification_metrics, predicted_labels
 from tfjourney.runs import IMAGE_BLUEPRINTS, METRICS_FILE, MODEL_FILE, RUN_FILE, Run, write_json
 
@@ -32,10 +34,11 @@ def validate_image_config(config: dict) -> dict:
     return config
 
 
-def load_for_training(folder: Path, config: dict, seed: int, strict: bool) -> ImageData:
+def load_for_training(folder: Path, config: dict, seed: int, strict: bool, progress: Progress | None = None) -> ImageData:
     """The image folder split and batched as the blueprint config says (image size, batch, splits)."""
     return load_image_folder(
-        folder, config["image_size"], config["batch_size"], seed, config["validation_split"], config["test_split"], strict
+        folder, config["image_size"], config["batch_size"], seed, config["validation_split"], config["test_split"], strict,
+        progress=progress,
     )
 
 
@@ -96,9 +99,10 @@ def _folder_fingerprint(image_data: ImageData) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def evaluate_on_test(model: keras.Model, image_data: ImageData, staging: Path) -> dict:
+def evaluate_on_test(model: keras.Model, image_data: ImageData, staging: Path, progress: Progress | None = None) -> dict:
     """Metrics beside the majority baseline, plus the confusion matrix and the prediction grid."""
-    probabilities = class_probabilities(model.predict(image_data.test, verbose=0))
+    outputs = predict_with_progress(model, image_data.test, len(image_data.files["test"]), progress)
+    probabilities = class_probabilities(outputs)
     y_true = labels_of(image_data, "test")
     metrics = classification_metrics(y_true, probabilities, image_data.class_names, majority_baseline(image_data))
     plots.make_confusion_matrix(y_true, predicted_labels(probabilities), image_data.class_names, path=staging / "plots" / "confusion_matrix.png")

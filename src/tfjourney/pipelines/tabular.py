@@ -59,8 +59,10 @@ from tfjourney.runs import (
     new_run_record,
     write_json,
 )
+from tfjourney.progress import Progress, format_duration
 from tfjourney.training.fit import check_training_numbers, default_callbacks, fit, make_loss, make_optimizer, set_seed
 from tfjourney.training.lr_finder import find_learning_rate
+from tfjourney.training.progress import epoch_callbacks, predict_with_progress
 
 
 
@@ -110,10 +112,10 @@ def _dataset(frame: pd.DataFrame, y: np.ndarray, plans: list[ColumnPlan], batch_
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-def predict_rows(model: keras.Model, frame: pd.DataFrame, plans: list[ColumnPlan]) -> np.ndarray:
+def predict_rows(model: keras.Model, frame: pd.DataFrame, plans: list[ColumnPlan], progress: Progress | None = None) -> np.ndarray:
     """Model outputs for raw rows; goes through tf.data because Keras's array adapter rejects strings."""
     ds = tf.data.Dataset.from_tensor_slices(model_inputs(frame, plans)).batch(1024)
-    return model.predict(ds, verbose=0)
+    return predict_with_progress(model, ds, len(frame), progress, what="rows")
 
 
 def _build(task: str, plans, config, y_fit, class_names) -> keras.Model:
@@ -144,9 +146,13 @@ def train_tabular(
     encoding: str = "utf-8",
     command: list[str] | None = None,
     verbose: int = 0,
+    progress: Progress | None = None,
     **hyperparameters,
 ) -> Run:
-    """Train the `kind` blueprint ("regression" or "classification") on `data` and write a run folder."""
+    """Train the `kind` blueprint ("regression" or "classification") on `data` and write a run folder.
+
+    ``progress`` shows each phase as it runs (default: nothing is shown); ``verbose`` prints Keras's own epoch lines.
+    """
     blueprint = get_blueprint(kind)
     config = validate_tabular_config(blueprint.resolve(**hyperparameters))
     run_dir = Path(out) if out else default_run_dir(kind)
@@ -171,7 +177,9 @@ def train_tabular(
         started = time.perf_counter()
         sweep_model = _build(task, plans, config, y_fit, class_names)
         _compile(sweep_model, task, config, config["learning_rate"], len(class_names))
-        lr_result = find_learning_rate(sweep_model, fit_ds, steps_per_epoch=int(np.ceil(len(fit_df) / config["batch_size"])))
+        with (progress or Progress.silent()).phase("finding the learning rate") as phase:
+            lr_result = find_learning_rate(sweep_model, fit_ds, steps_per_epoch=int(np.ceil(len(fit_df) / config["batch_size"])))
+            phase.done(f"learning-rate finder: suggests {lr_result.suggested:.3g} ({format_duration(phase.elapsed)})")
         config["learning_rate"] = lr_result.suggested
         timings["find_lr_seconds"] = time.perf_counter() - started
         set_seed(seed)
@@ -200,13 +208,13 @@ def train_tabular(
     with RunWriter(run_dir, overwrite) as staging:
         callbacks = default_callbacks(
             staging / "history.csv", config["patience"], tensorboard_dir=(staging / "logs" / "fit") if tensorboard else None
-        )
+        ) + epoch_callbacks(progress, "training", verbose)
         result = fit(model, fit_ds, val_ds, config["epochs"], callbacks, verbose=verbose)
         timings["train_seconds"] = result.seconds
         record["training"] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch}
 
         started = time.perf_counter()
-        predictions = predict_rows(model, test_df, plans)
+        predictions = predict_rows(model, test_df, plans, progress)
         timings["evaluate_seconds"] = time.perf_counter() - started
         metrics = _evaluate(task, table, plans, train_df, test_df, y_test, predictions, class_names, staging)
         plots.plot_loss_curves(result.history, staging / "plots" / "loss.png", title=f"{kind} on {Path(table.source).name}")

@@ -45,7 +45,9 @@ from tfjourney.pipelines.images import (
     validate_image_config,
 )
 from tfjourney.runs import Run, RunWriter, check_can_write, default_run_dir, load_run, new_run_record
+from tfjourney.progress import Phase, Progress, per_second
 from tfjourney.training.fit import FitResult, default_callbacks, fit, set_seed
+from tfjourney.training.progress import epoch_callbacks, predict_with_progress
 
 POOL_LAYER = "pool"
 IMAGENET_TOP_K = 5
@@ -101,12 +103,14 @@ def unfreeze_top_layers(backbone: keras.Model, n: int) -> int:
 
 
 # ----------------------------------------------------------------------------- feature extraction
-def embed(features: keras.Model, dataset: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """One backbone pass over a dataset: (embeddings, labels), in the dataset's order."""
+def embed(features: keras.Model, dataset: tf.data.Dataset, phase: Phase | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One backbone pass over a dataset: (embeddings, labels), in the dataset's order; ``phase`` counts the images."""
     embeddings, labels = [], []
     for images, batch_labels in dataset:
         embeddings.append(keras.ops.convert_to_numpy(features(images, training=False)))
         labels.append(batch_labels.numpy())
+        if phase is not None:
+            phase.update(len(labels[-1]))
     return np.concatenate(embeddings), np.concatenate(labels)
 
 
@@ -118,12 +122,15 @@ def embedding_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, 
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-def _train_head_on_embeddings(model, image_data: ImageData, config, seed, callbacks, verbose) -> tuple[FitResult, dict]:
+def _train_head_on_embeddings(model, image_data: ImageData, config, seed, callbacks, verbose, progress) -> tuple[FitResult, dict]:
     """The fast path: embed every image once, then fit only the Dense head on the cached embeddings."""
     started = time.perf_counter()
     features = feature_model(model)
-    train = embed(features, image_data.train)
-    val = embed(features, image_data.val) if image_data.val is not None else None
+    count = len(image_data.files["train"]) + (len(image_data.files.get("val", [])) if image_data.val is not None else 0)
+    with (progress or Progress.silent()).phase("embedding images", total=count, unit="img") as phase:
+        train = embed(features, image_data.train, phase)
+        val = embed(features, image_data.val, phase) if image_data.val is not None else None
+        phase.done(per_second("embedded", count, "images", phase.elapsed))
     embed_seconds = time.perf_counter() - started
     head = head_model(model, train[0].shape[1])
     compile_classifier(head, len(image_data.class_names), config["learning_rate"])
@@ -133,7 +140,7 @@ def _train_head_on_embeddings(model, image_data: ImageData, config, seed, callba
         embedding_dataset(*train, config["batch_size"], seed, shuffle=True),
         embedding_dataset(*val, config["batch_size"], seed, shuffle=False) if val else None,
         config["epochs"],
-        callbacks,
+        callbacks + epoch_callbacks(progress, "training the head", verbose),
         verbose=verbose,
     )
     return result, {"embed_seconds": embed_seconds, "head_seconds": result.seconds}
@@ -147,13 +154,14 @@ def _callbacks(staging: Path, config: dict, tensorboard: bool, append: bool) -> 
     )
 
 
-def _phase1(model, image_data, config, seed, staging: Path, tensorboard: bool, verbose) -> tuple[FitResult, dict]:
+def _phase1(model, image_data, config, seed, staging: Path, tensorboard: bool, verbose, progress) -> tuple[FitResult, dict]:
     callbacks = _callbacks(staging, config, tensorboard, append=False)
     if config["augment"]:
         compile_classifier(model, len(image_data.class_names), config["learning_rate"])
+        callbacks += epoch_callbacks(progress, "feature extraction", verbose)
         result = fit(model, image_data.train, image_data.val, config["epochs"], callbacks, verbose=verbose)
         return result, {"phase1_seconds": result.seconds}
-    result, timings = _train_head_on_embeddings(model, image_data, config, seed, callbacks, verbose)
+    result, timings = _train_head_on_embeddings(model, image_data, config, seed, callbacks, verbose, progress)
     return result, {**timings, "phase1_seconds": timings["embed_seconds"] + timings["head_seconds"]}
 
 
@@ -177,7 +185,9 @@ def fine_tune_training_data(image_data: ImageData, config: dict, seed: int) -> t
     return augmented(image_data.train, seed) if augments_fine_tuning_data(config) else image_data.train
 
 
-def _phase2(model, backbone, image_data, config, seed, phase1: FitResult, staging: Path, tensorboard: bool, verbose) -> tuple[FitResult, int, bool]:
+def _phase2(
+    model, backbone, image_data, config, seed, phase1: FitResult, staging: Path, tensorboard: bool, verbose, progress
+) -> tuple[FitResult, int, bool]:
     """Fine-tuning: top layers unfrozen, learning rate lowered, epochs continue from phase 1.
 
     Fine-tuning is kept only if it beats phase 1's best validation loss; otherwise the
@@ -190,7 +200,8 @@ def _phase2(model, backbone, image_data, config, seed, phase1: FitResult, stagin
     set_seed(seed)
     result = fit(
         model, fine_tune_training_data(image_data, config, seed), image_data.val, phase1.epochs_run + config["fine_tune_epochs"],
-        _callbacks(staging, config, tensorboard, append=True), initial_epoch=phase1.epochs_run, verbose=verbose,
+        _callbacks(staging, config, tensorboard, append=True) + epoch_callbacks(progress, "fine-tuning", verbose),
+        initial_epoch=phase1.epochs_run, verbose=verbose,
     )
     kept = "val_loss" not in phase1.history or min(result.history["val_loss"]) < min(phase1.history["val_loss"])
     if not kept:
@@ -198,8 +209,10 @@ def _phase2(model, backbone, image_data, config, seed, phase1: FitResult, stagin
     return result, trainable, kept
 
 
-def _test_accuracy(model: keras.Model, image_data: ImageData) -> float:
-    probabilities = class_probabilities(model.predict(image_data.test, verbose=0))
+def _test_accuracy(model: keras.Model, image_data: ImageData, progress: Progress | None) -> float:
+    outputs = predict_with_progress(model, image_data.test, len(image_data.files["test"]), progress,
+                                    name="evaluating feature extraction")
+    probabilities = class_probabilities(outputs)
     return float(np.mean(probabilities.argmax(axis=1) == labels_of(image_data, "test")))
 
 
@@ -227,16 +240,20 @@ def train_transfer(
     tensorboard: bool = False,
     command: list[str] | None = None,
     verbose: int = 0,
+    progress: Progress | None = None,
     **hyperparameters,
 ) -> Run:
-    """Feature extraction (and fine-tuning when `fine_tune_layers` > 0) on an image folder."""
+    """Feature extraction (and fine-tuning when `fine_tune_layers` > 0) on an image folder.
+
+    ``progress`` shows each phase as it runs (default: nothing is shown); ``verbose`` prints Keras's own epoch lines.
+    """
     folder, source, _ = resolve_image_source(data)
     config = _validate_transfer_config(get_blueprint("transfer").resolve(**hyperparameters))
     run_dir = Path(out) if out else default_run_dir("transfer")
     check_can_write(run_dir, overwrite)
     backbone = build_backbone(config["backbone"], config["image_size"], weights=weights or "imagenet")
     check_fine_tune_layers(backbone, config["fine_tune_layers"])
-    image_data = load_for_training(folder, config, seed, strict)
+    image_data = load_for_training(folder, config, seed, strict, progress)
     set_seed(seed)
     model = build_transfer_model(backbone, len(image_data.class_names), config["augment"], seed=seed)
     record = new_run_record("transfer", {**config, "weights": str(weights) if weights else "imagenet"}, seed,
@@ -244,13 +261,14 @@ def train_transfer(
     record["data"]["feature_extraction"] = "end-to-end with augmentation" if config["augment"] else "cached embeddings"
 
     with RunWriter(run_dir, overwrite) as staging:
-        phase1, timings = _phase1(model, image_data, config, seed, staging, tensorboard, verbose)
+        phase1, timings = _phase1(model, image_data, config, seed, staging, tensorboard, verbose, progress)
         training = {"epochs_run": phase1.epochs_run, "best_epoch": phase1.best_epoch}
         metrics_extra = {}
         history = phase1.history
         if config["fine_tune_layers"]:
-            metrics_extra["phase1_accuracy"] = _test_accuracy(model, image_data)
-            phase2, trainable, kept = _phase2(model, backbone, image_data, config, seed, phase1, staging, tensorboard, verbose)
+            metrics_extra["phase1_accuracy"] = _test_accuracy(model, image_data, progress)
+            phase2, trainable, kept = _phase2(model, backbone, image_data, config, seed, phase1, staging, tensorboard, verbose,
+                                              progress)
             timings["fine_tune_seconds"] = phase2.seconds
             training.update(
                 phase1_epochs=phase1.epochs_run,
@@ -264,7 +282,7 @@ def train_transfer(
             plots.compare_historys(phase1.history, phase2.history, phase1.epochs_run, staging / "plots" / "compare_histories.png")
             history = {k: phase1.history.get(k, []) + phase2.history.get(k, []) for k in phase1.history}
         started = time.perf_counter()
-        metrics = evaluate_on_test(model, image_data, staging)
+        metrics = evaluate_on_test(model, image_data, staging, progress)
         if config["fine_tune_layers"]:
             metrics_extra["fine_tune_accuracy"] = metrics["accuracy"]
         metrics.update(metrics_extra)

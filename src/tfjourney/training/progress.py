@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 
-from tfjourney.progress import Phase, Progress, format_duration
+from tfjourney.progress import Phase, Progress, format_duration, per_second
 
 # The validation number a learner watches, in order of preference; higher is better except for these.
 _SHOWN_METRICS = ("val_accuracy", "val_mae", "val_loss", "accuracy", "mae", "loss")
@@ -54,13 +55,14 @@ class EpochProgress(keras.callbacks.Callback):
         self.first_epoch: int | None = None
         self.current = 0
         self.best: tuple[str, float, int] | None = None
+        self.numbers = ""  # the last epoch's loss, metric, best and ETA
         self.phase = self.progress.phase(self.name, unit="epoch", bar_format=_EPOCH_BAR)
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
         if self.first_epoch is None:
             self.first_epoch = epoch  # fine-tuning continues from initial_epoch
             self.phase.total = self.epochs - epoch
-            self.phase.status(f"epoch {epoch + 1}/{self.epochs}")
+        self.phase.status(f"epoch {epoch + 1}/{self.epochs}  {self.numbers}".rstrip())
         self.current = epoch
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
@@ -71,7 +73,7 @@ class EpochProgress(keras.callbacks.Callback):
         logs = logs or {}
         done = epoch - self.first_epoch + 1
         self.phase.advance_to(done)
-        parts = [f"epoch {epoch + 1}/{self.epochs}"]
+        parts = []
         if "loss" in logs:
             parts.append(f"loss {_number(float(logs['loss']))}")
         shown = next((key for key in _SHOWN_METRICS if key in logs), None)
@@ -81,7 +83,8 @@ class EpochProgress(keras.callbacks.Callback):
             parts += [f"{shown} {_number(value)}", f"best {_number(self.best[1])}"]
         remaining = self.epochs - epoch - 1
         parts.append(f"ETA {format_duration(self.phase.elapsed / done * remaining)}")
-        self.phase.line("  ".join(parts))
+        self.numbers = "  ".join(parts)
+        self.phase.line(f"epoch {epoch + 1}/{self.epochs}  {self.numbers}")
 
     def on_train_end(self, logs=None) -> None:
         if self.phase is None:
@@ -104,15 +107,42 @@ class PredictProgress(keras.callbacks.Callback):
 
     Args:
         phase: the phase to advance (its total is the number of examples).
-        batch_size: examples per batch (the last batch may hold fewer).
     """
 
-    def __init__(self, phase: Phase, batch_size: int) -> None:
+    def __init__(self, phase: Phase) -> None:
         super().__init__()
         self.phase = phase
-        self.batch_size = int(batch_size)
 
     def on_predict_batch_end(self, batch: int, logs=None) -> None:
-        done = (batch + 1) * self.batch_size
-        self.phase.advance_to(min(done, self.phase.total) if self.phase.total else done)
+        outputs = keras.tree.flatten((logs or {}).get("outputs", []))
+        self.phase.update(int(outputs[0].shape[0]) if outputs else 0)
 
+
+def epoch_callbacks(progress: Progress | None, name: str = "training", keras_verbose: int = 0) -> list[keras.callbacks.Callback]:
+    """``[EpochProgress]`` when there is somewhere to report and Keras is not printing its own epoch lines."""
+    if progress is None or not progress.enabled or keras_verbose:
+        return []
+    return [EpochProgress(progress, name)]
+
+
+def predict_with_progress(
+    model: keras.Model, data, count: int, progress: Progress | None, *, what: str = "test images", name: str = "evaluating"
+) -> np.ndarray:
+    """``model.predict(data)`` shown as one phase over ``count`` examples, ending with its speed.
+
+    Args:
+        model: the model to run.
+        data: a batched ``tf.data.Dataset`` (or anything ``predict`` takes).
+        count: how many examples ``data`` holds (the bar's total).
+        progress: where to report (None: nowhere).
+        what: the examples' name in the summary, e.g. "test rows".
+        name: the phase's label.
+
+    Returns:
+        The model's outputs, as ``model.predict`` returns them.
+    """
+    progress = progress or Progress.silent()
+    with progress.phase(name, total=count, unit=what.split()[-1]) as phase:
+        outputs = model.predict(data, verbose=0, callbacks=[PredictProgress(phase)])
+        phase.done(per_second("evaluated", count, what, phase.elapsed, unit=what.split()[-1]))
+    return outputs
