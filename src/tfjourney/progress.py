@@ -14,7 +14,7 @@ Modes:
 Example:
     >>> import sys
     >>> progress = Progress.for_stream(sys.stdout)   # live on a terminal, lines otherwise
-    >>> with progress.phase("scanning images", total=3, unit="img") as phase:   # doctest: +SKIP
+    >>> with progress.phase("scanning images", total=3, unit="images") as phase:   # doctest: +SKIP
     ...     for _ in range(3):
     ...         phase.update()
     ...     phase.done("scanned 3 images")
@@ -116,7 +116,8 @@ class Phase:
         self._bar = None
         if progress.mode == "live":
             scale = unit == "B"
-            self._bar = _Bar(total=total, desc=name, unit=unit, unit_scale=scale, unit_divisor=1024 if scale else 1000,
+            shown_unit = unit if scale or unit == "it" else f" {unit}"  # "12.5 images/s", not "12.5images/s"
+            self._bar = _Bar(total=total, desc=name, unit=shown_unit, unit_scale=scale, unit_divisor=1024 if scale else 1000,
                              file=progress.stream, leave=False, dynamic_ncols=True, bar_format=bar_format)
 
     @property

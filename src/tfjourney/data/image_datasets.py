@@ -172,7 +172,7 @@ def _scan_all(
     count = sum(len(files) for tree in trees.values() for files in tree.values())
     scanned: dict[str, dict[str, list[tuple[Path, Path]]]] = {}
     skipped: list[Path] = []
-    with progress.phase("scanning images", total=count, unit="img") as phase:
+    with progress.phase("scanning images", total=count, unit="images") as phase:
         for split, tree in trees.items():
             scanned[split], bad = scan_tree(tree, phase)
             skipped.extend(bad)

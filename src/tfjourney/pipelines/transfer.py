@@ -127,7 +127,7 @@ def _train_head_on_embeddings(model, image_data: ImageData, config, seed, callba
     started = time.perf_counter()
     features = feature_model(model)
     count = len(image_data.files["train"]) + (len(image_data.files.get("val", [])) if image_data.val is not None else 0)
-    with (progress or Progress.silent()).phase("embedding images", total=count, unit="img") as phase:
+    with (progress or Progress.silent()).phase("embedding images", total=count, unit="images") as phase:
         train = embed(features, image_data.train, phase)
         val = embed(features, image_data.val, phase) if image_data.val is not None else None
         phase.done(per_second("embedded", count, "images", phase.elapsed))
@@ -211,7 +211,7 @@ def _phase2(
 
 def _test_accuracy(model: keras.Model, image_data: ImageData, progress: Progress | None) -> float:
     outputs = predict_with_progress(model, image_data.test, len(image_data.files["test"]), progress,
-                                    name="evaluating feature extraction")
+                                    name="evaluating feature extraction", label="feature extraction: ")
     probabilities = class_probabilities(outputs)
     return float(np.mean(probabilities.argmax(axis=1) == labels_of(image_data, "test")))
 

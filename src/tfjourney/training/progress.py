@@ -126,7 +126,8 @@ def epoch_callbacks(progress: Progress | None, name: str = "training", keras_ver
 
 
 def predict_with_progress(
-    model: keras.Model, data, count: int, progress: Progress | None, *, what: str = "test images", name: str = "evaluating"
+    model: keras.Model, data, count: int, progress: Progress | None, *, what: str = "test images", name: str = "evaluating",
+    label: str = "",
 ) -> np.ndarray:
     """``model.predict(data)`` shown as one phase over ``count`` examples, ending with its speed.
 
@@ -136,7 +137,8 @@ def predict_with_progress(
         count: how many examples ``data`` holds (the bar's total).
         progress: where to report (None: nowhere).
         what: the examples' name in the summary, e.g. "test rows".
-        name: the phase's label.
+        name: the phase's name beside its live bar.
+        label: what the summary line starts with, e.g. "feature extraction: " (default: nothing).
 
     Returns:
         The model's outputs, as ``model.predict`` returns them.
@@ -144,5 +146,5 @@ def predict_with_progress(
     progress = progress or Progress.silent()
     with progress.phase(name, total=count, unit=what.split()[-1]) as phase:
         outputs = model.predict(data, verbose=0, callbacks=[PredictProgress(phase)])
-        phase.done(per_second("evaluated", count, what, phase.elapsed, unit=what.split()[-1]))
+        phase.done(label + per_second("evaluated", count, what, phase.elapsed, unit=what.split()[-1]))
     return outputs
