@@ -243,3 +243,16 @@ def test_download_reports_one_line_in_a_log(tmp_path, server, payload):
     assert out.getvalue().splitlines() == [f"downloaded tiny.zip ({len(payload) / 1024**2:,.1f} MB) in 00:00"]
     download_file(server.url, tmp_path / "tiny.zip", progress=Progress.for_stream(out), timeout=5)
     assert len(out.getvalue().splitlines()) == 1  # cached: nothing to report
+
+
+def test_fetch_reports_download_and_extraction(tmp_path, server, payload):
+    import io
+    import re
+
+    from tfjourney.progress import Progress
+
+    out = io.StringIO()
+    _fetch(tmp_path, _catalog(server.url, None), progress=Progress.for_stream(out))
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("downloaded tiny.zip (")
+    assert re.fullmatch(r"extracted 5 files in 00:00 \([\d,]+ files/s\)", lines[1])  # 4 images + padding, no __MACOSX

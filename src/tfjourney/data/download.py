@@ -32,7 +32,7 @@ import pooch
 from tfjourney.data.cache import downloads_dir
 from tfjourney.data.catalog import CATALOG, RemoteDataset
 from tfjourney.errors import DataError, DownloadError
-from tfjourney.progress import Phase, Progress, format_duration
+from tfjourney.progress import Phase, Progress, format_duration, per_second
 
 __all__ = ["ChecksumError", "TransferError", "fetch_dataset", "download_file", "safe_extract"]
 
@@ -190,8 +190,11 @@ def _extracted_root(dest: Path, names: list[str]) -> Path:
     return dest
 
 
-def safe_extract(zip_path: str | os.PathLike, dest_dir: str | os.PathLike) -> Path:
-    """Unzip without zip-slip (every member checked before anything is written); returns the root."""
+def safe_extract(zip_path: str | os.PathLike, dest_dir: str | os.PathLike, progress: Progress | None = None) -> Path:
+    """Unzip without zip-slip (every member checked before anything is written); returns the root.
+
+    ``progress`` shows the extraction (default: nothing is shown).
+    """
     zip_path, dest = Path(zip_path), Path(dest_dir).resolve()
     try:
         archive = zipfile.ZipFile(zip_path)
@@ -203,16 +206,25 @@ def safe_extract(zip_path: str | os.PathLike, dest_dir: str | os.PathLike) -> Pa
         infos = archive.infolist()
         plan = [(info, _member_target(dest, info.filename)) for info in infos]
         dest.mkdir(parents=True, exist_ok=True)
-        for info, target in plan:
-            if target is None:
-                continue
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(info) as src, open(target, "wb") as out:
-                shutil.copyfileobj(src, out, _CHUNK)
+        files = sum(1 for info, target in plan if target is not None and not info.is_dir())
+        with (progress or Progress.silent()).phase(f"extracting {zip_path.name}", total=files, unit="files") as phase:
+            for info, target in plan:
+                _extract_member(archive, info, target, phase)
+            phase.done(per_second("extracted", files, "files", phase.elapsed))
         return _extracted_root(dest, [i.filename for i in infos])
+
+
+def _extract_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path | None, phase: Phase) -> None:
+    """Write one checked member (folders too); skipped members have no target."""
+    if target is None:
+        return
+    if info.is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with archive.open(info) as src, open(target, "wb") as out:
+        shutil.copyfileobj(src, out, _CHUNK)
+    phase.update()
 
 
 def _resolve(name: str | None, catalog: dict[str, RemoteDataset]) -> RemoteDataset:
@@ -282,14 +294,14 @@ def fetch_dataset(
     if done_marker.is_file():
         return extract_to
     try:
-        return _extract_once(zip_path, extract_to, trusted_digest=entry.sha256 is not None)
+        return _extract_once(zip_path, extract_to, trusted_digest=entry.sha256 is not None, progress=progress)
     except DownloadError:
         if file is None:
             raise
         raise DownloadError(f"--file {file} is not a readable zip file; pass the zip of {entry.name} as downloaded from {entry.url}.") from None
 
 
-def _extract_once(zip_path: Path, extract_to: Path, trusted_digest: bool) -> Path:
+def _extract_once(zip_path: Path, extract_to: Path, trusted_digest: bool, progress: Progress | None) -> Path:
     """Unzip to a hidden sibling, then move the dataset's own folder to `extract_to`.
 
     Course zips hold one top-level folder (``pizza_steak/train/...``); moving that folder
@@ -300,7 +312,7 @@ def _extract_once(zip_path: Path, extract_to: Path, trusted_digest: bool) -> Pat
         if leftover.exists():
             shutil.rmtree(leftover)  # a half-finished earlier extraction
     try:
-        root = safe_extract(zip_path, staging)
+        root = safe_extract(zip_path, staging, progress)
     except DownloadError:
         if not trusted_digest:  # never keep trusting the digest of a zip that does not even open
             zip_path.unlink(missing_ok=True)
