@@ -46,7 +46,8 @@ def test_runs_are_listed_with_ids_not_paths(client, ids):
     body = client.get("/api/runs").json()
     assert {run["blueprint"] for run in body["runs"]} == {"cnn", "classification"}
     assert all("path" not in run for run in body["runs"])
-    assert client.get(f"/runs/{ids['cnn']}/report").text.startswith("<!doctype html>")
+    report = client.get(f"/runs/{ids['cnn']}/report").text
+    assert report.startswith("<!doctype html>") and 'href="/playground"' in report  # the run's report, under the studio's nav
 
 
 @pytest.mark.parametrize("url", ["/runs/0123456789ab/report", "/api/explain/..%2F..%2Fetc/info", "/api/explain/circles-run/info"])

@@ -29,7 +29,8 @@ from tfjourney.playground.datasets import PlaygroundData, UploadedTable, make_da
 from tfjourney.training.fit import set_seed
 
 GRID = 50  # the output heatmap: GRID x GRID points over [-DOMAIN, DOMAIN]^2
-NEURON_STRIDE = 2  # neuron heatmaps take every 2nd grid point: 25 x 25
+NEURON_GRID = 25  # neuron heatmaps: 25 x 25 of the grid's points, edges included
+_NEURON_INDEX = np.round(np.linspace(0, GRID - 1, NEURON_GRID)).astype(int)
 MAX_EPOCHS = 100_000  # a bound on what one session may be asked to train
 
 
@@ -187,7 +188,7 @@ class PlaygroundSession:
             self._record(loss, test_loss)
         neurons = [keras.ops.convert_to_numpy(n) for n in neurons]
         update = {"epoch": self.epoch, "loss": loss, "test_loss": test_loss, "output": quantize(self._output_display(neurons[-1])[:, 0]),
-                  "grid": GRID, "neurons": self._neuron_maps(neurons), "weights": self._weights()}
+                  "grid": GRID, "neuron_grid": NEURON_GRID, "neurons": self._neuron_maps(neurons), "weights": self._weights()}
         if self.data.task == "binary":
             update["accuracy"] = _accuracy(self.data.y_train, train_prediction)
             update["test_accuracy"] = _accuracy(self.data.y_test, test_prediction)
@@ -205,7 +206,7 @@ class PlaygroundSession:
         """Per layer, per neuron: its heatmap (features scaled by their largest value, neurons clipped to [-1, 1])."""
         maps = []
         for name, values in zip(self.layer_names[:-1], outputs[:-1]):
-            grid = values.reshape(GRID, GRID, -1)[::NEURON_STRIDE, ::NEURON_STRIDE]
+            grid = values.reshape(GRID, GRID, -1)[_NEURON_INDEX][:, _NEURON_INDEX]
             if name == "features":
                 grid = grid / np.maximum(np.abs(grid).max(axis=(0, 1)), 1e-6)
             maps.append([quantize(grid[..., j].ravel()) for j in range(grid.shape[-1])])

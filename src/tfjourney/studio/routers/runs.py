@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 
 from tfjourney.reports.compare import comparison_html
 from tfjourney.run_index import find_runs
@@ -12,6 +12,18 @@ from tfjourney.studio.state import StudioState, get_state
 
 router = APIRouter()
 MAX_COMPARE = 12
+# The studio's nav bar on top of tfjourney's own (self-contained) report and comparison pages.
+NAV = ('<nav style="display:flex;gap:4px;align-items:center;padding:8px 16px;background:#183153;font:14px system-ui,sans-serif">'
+       '<b style="color:#fff;margin-right:18px">tfjourney studio</b>'
+       + "".join(f'<a style="color:#cfe0f5;text-decoration:none;padding:6px 12px" href="/{page}">{page.title()}</a>'
+                 for page in ("runs", "playground", "explainer", "predict"))
+       + "</nav>")
+
+
+def with_nav(html: str) -> str:
+    """The page with the studio's navigation bar as the first thing in its body."""
+    at = html.find(">", html.find("<body")) + 1 if "<body" in html else 0
+    return html[:at] + NAV + html[at:]
 
 
 @router.get("/api/runs")
@@ -20,13 +32,13 @@ def list_runs(state: StudioState = Depends(get_state)) -> dict:
     return {"runs_dir": state.runs_dir.name, "runs": [entry.to_dict() for entry in find_runs(state.runs_dir)]}
 
 
-@router.get("/runs/{run_id}/report", response_class=FileResponse)
-def run_report(run_id: str, state: StudioState = Depends(get_state)) -> FileResponse:
+@router.get("/runs/{run_id}/report", response_class=HTMLResponse)
+def run_report(run_id: str, state: StudioState = Depends(get_state)) -> HTMLResponse:
     entry = state.run(run_id)
     report = entry.path / "report.html"
     if not report.is_file():
         raise ApiError(404, f"run {entry.name} has no report.html; write it with `tfjourney report {entry.relative}`.")
-    return FileResponse(report, media_type="text/html")
+    return HTMLResponse(with_nav(report.read_text(encoding="utf-8")))
 
 
 @router.get("/compare", response_class=HTMLResponse)
@@ -36,4 +48,4 @@ def compare(ids: str = Query(..., description="comma-separated run ids"), state:
     if not 2 <= len(wanted) <= MAX_COMPARE:
         raise ApiError(400, f"tick between 2 and {MAX_COMPARE} runs to compare (got {len(wanted)}).")
     entries = [state.run(i) for i in wanted]
-    return HTMLResponse(comparison_html([e.path for e in entries], links=[f"/runs/{e.id}/report" for e in entries]))
+    return HTMLResponse(with_nav(comparison_html([e.path for e in entries], links=[f"/runs/{e.id}/report" for e in entries])))

@@ -46,7 +46,11 @@ async function explain(form) {
     current = data;
     draw(data);
     document.getElementById("timing").textContent = `maps drawn ${((performance.now() - started) / 1000).toFixed(2)} s after the upload (model: ${data.seconds.toFixed(2)} s)`;
-  } catch (error) { document.getElementById("result").hidden = true; showError(errorBox, error); }
+  } catch (error) {
+    document.getElementById("result").hidden = true;
+    document.getElementById("timing").textContent = "";
+    showError(errorBox, error);
+  }
 }
 
 // ------------------------------------------------------------------ drawing
@@ -131,10 +135,15 @@ function enlarge(layer, index) {
   document.getElementById("modal-title").textContent = `${layer.name}, channel ${channel} (${layer.shape[0]}×${layer.shape[1]})`;
   document.getElementById("modal-note").textContent = layer.arithmetic ? "Click a pixel to see how it is computed." : "";
   document.getElementById("arithmetic").replaceChildren();
+  document.getElementById("marker").hidden = true;
   canvas.onclick = layer.arithmetic ? event => {
     const rect = canvas.getBoundingClientRect();
     const col = Math.min(layer.shape[1] - 1, Math.floor((event.clientX - rect.left) / rect.width * layer.shape[1]));
     const row = Math.min(layer.shape[0] - 1, Math.floor((event.clientY - rect.top) / rect.height * layer.shape[0]));
+    const marker = document.getElementById("marker");
+    Object.assign(marker.style, {left: `${col / layer.shape[1] * 100}%`, top: `${row / layer.shape[0] * 100}%`,
+      width: `${100 / layer.shape[1]}%`, height: `${100 / layer.shape[0]}%`});
+    marker.hidden = false;
     showArithmetic(layer.name, channel, row, col);
   } : null;
   document.getElementById("modal").hidden = false;

@@ -6,7 +6,6 @@ const URL_KEYS = {dataset: "data", noise: "noise", train_percent: "train", featu
   activation: "act", learning_rate: "lr", regularization: "reg", regularization_rate: "rate", batch_size: "batch", seed: "seed", csv: "csv"};
 const LIST_KEYS = new Set(["features", "hidden"]);
 const NUMBER_KEYS = new Set(["noise", "train_percent", "learning_rate", "regularization_rate", "batch_size", "seed"]);
-const GRID = 50, NEURON_GRID = 25;
 
 let meta = null, cfg = {}, showTest = false;
 let session = null, points = null, source = null, playing = false, history = {loss: [], test: []};
@@ -99,7 +98,7 @@ function change(key, value, extra = {}) {
 
 // ------------------------------------------------------------------ network drawing
 function neuronBox(id) {
-  return el("div", {class: "pg-neuron", id}, el("canvas", {width: NEURON_GRID, height: NEURON_GRID}));
+  return el("div", {class: "pg-neuron", id}, el("canvas", {width: 1, height: 1}));
 }
 
 function buildNetwork() {
@@ -179,6 +178,8 @@ function drawHeatmap() {
   const canvas = document.getElementById("heatmap"), ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(offscreen, 0, 0, W, H);
+  ctx.fillStyle = "rgba(255, 255, 255, 0.4)";  // a lighter field, so the points (full colour) stand out
+  ctx.fillRect(0, 0, W, H);
   const drawSet = (set, stroke) => {
     set.x.forEach(([x1, x2], k) => {
       const [r, g, b] = diverging(set.label[k]);
@@ -216,7 +217,7 @@ function draw(update) {
   drawHeatmap();
   update.neurons.forEach((layer, l) => layer.forEach((map, j) => {
     const box = document.getElementById(`n-${l}-${j}`);
-    if (box) paintDiverging(box.querySelector("canvas"), bytesOf(map), NEURON_GRID);
+    if (box) paintDiverging(box.querySelector("canvas"), bytesOf(map), update.neuron_grid);
   }));
   const out = document.getElementById(`n-${cfg.hidden.length + 1}-0`);
   if (out) paintDiverging(out.querySelector("canvas"), bytesOf(update.output), update.grid);

@@ -28,9 +28,11 @@ async function predict() {
   const table = document.getElementById("result");
   try {
     const result = await api(`/api/predict/${selected().id}`, {method: "POST", body: form});
-    table.querySelector("thead").replaceChildren(el("tr", {}, ...result.columns.map(c => el("th", {text: c}))));
+    const numeric = result.columns.map((_, i) => result.data.length > 0 && typeof result.data[0][i] === "number");
+    const text = v => typeof v !== "number" ? String(v) : Number.isInteger(v) ? String(v) : fmt(v, 4);
+    table.querySelector("thead").replaceChildren(el("tr", {}, ...result.columns.map((c, i) => el("th", {text: c, style: numeric[i] ? "text-align:right" : ""}))));
     table.querySelector("tbody").replaceChildren(...result.data.map(row => el("tr", {},
-      ...row.map(v => el("td", {class: typeof v === "number" ? "num" : "", text: typeof v === "number" ? fmt(v, 4) : String(v)})))));
+      ...row.map((v, i) => el("td", {class: numeric[i] ? "num" : "", text: text(v)})))));
     table.hidden = false;
     document.getElementById("warnings").textContent = result.warnings.join(" ");
   } catch (error) { table.hidden = true; showError(errorBox, error); }
