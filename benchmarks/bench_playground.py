@@ -26,7 +26,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tfjourney  # noqa: E402,F401
 import httpx  # noqa: E402
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 
 from tfjourney.playground.session import PlaygroundSession, domain_grid, playground_settings  # noqa: E402
 

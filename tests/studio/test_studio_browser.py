@@ -10,7 +10,6 @@ import io
 import json
 import os
 import shutil
-import time
 
 import numpy as np
 import pytest

@@ -29,7 +29,10 @@ from tfjourney.playground.session import PlaygroundSession
 from tfjourney.reports import write_report
 from tfjourney.runs import MODEL_FILE, Run, RunWriter, load_run, new_run_record, write_json
 
-HISTORY_NOTE = "The Playground splits train/test only: history.csv's val_loss is the test loss after each epoch."
+NOTES = [
+    "Trained live in the studio's Playground with plain SGD (no momentum), mini-batches as set there.",
+    "The Playground splits train/test only: history.csv's val_loss is the test loss after each epoch.",
+]
 
 
 def _frames(data: PlaygroundData) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -102,7 +105,7 @@ def save_playground_run(session: PlaygroundSession, *, out: Path | str, command:
         record = new_run_record(kind, _config(session, kind), session.settings["seed"], {
             "source": data.source, "fingerprint": _fingerprint(data), "encoding": "utf-8", "target": data.target,
             "task": data.task, "class_names": data.class_names, "columns": [p.to_dict() for p in plans],
-            "rows": {"train": len(train), "validation": 0, "test": len(test)}, "notes": [HISTORY_NOTE],
+            "rows": {"train": len(train), "validation": 0, "test": len(test)}, "notes": list(NOTES),
         }, command)
         record["playground"] = {k: v for k, v in session.settings.items() if v is not None}
         record["training"] = {"epochs_run": session.epoch, "best_epoch": session.epoch}
