@@ -128,7 +128,24 @@ _TABULAR_TRAINING_ROWS = (
     Row("Validation split (from training data)", "-", 0.2, "validation_split", source="tfjourney"),
     Row("Early stopping patience (epochs)", "-", 30, "patience", source="tfjourney"),
     Row("Test split", "0.2", 0.2, "test_size", source="tfjourney"),
+    Row("Steps per epoch before the batch grows (batch doubles from the batch size)", "-", 100, "steps_per_epoch", source="tfjourney"),
+    Row("Max optimizer steps (caps the epochs of large tables)", "-", 10000, "max_steps", source="tfjourney"),
 )
+
+# How tabular columns are read: the role-inference limits and the treatments of the roles
+# a clean course CSV does not have (see tfjourney.data.columns).
+_TABULAR_COLUMN_ROWS = (
+    Row("One-hot up to this many categories (more: hashed)", "-", 50, "max_one_hot", source="tfjourney"),
+    Row("Hash buckets of a high-cardinality column", "-", 64, "hash_buckets", source="tfjourney"),
+    Row("Identifier-like: distinct values / rows at least", "-", 0.95, "identifier_share", source="tfjourney"),
+    Row("Free text: average words per value at least", "-", 4.0, "text_words", source="tfjourney"),
+    Row("Free-text vocabulary (bag of words)", "-", 1000, "text_tokens", source="tfjourney"),
+    Row("Dates: share of values that parse at least", "-", 0.9, "date_share", source="tfjourney"),
+)
+
+# Cells that mean "no value" in a numeric column (the UCI convention and friends), compared
+# lower-cased after stripping spaces. pandas already reads "", "NA", "NaN", "null", "n/a" as missing.
+MISSING_TOKENS = frozenset({"?", "-", "--", ".", "n.a.", "n.a", "na", "n/a", "nan", "null", "none", "missing", "#n/a", "unknown", "not available"})
 
 DEFAULT_SEED = 42  # every command's --seed default: the same run twice gives the same numbers
 
@@ -147,6 +164,7 @@ REGRESSION = Blueprint(
         Row("Loss function", "MSE (mean square error) or MAE (mean absolute error) / Huber", "mae", "loss", ("mae", "mse", "huber")),
         Row("Optimizer", "SGD (stochastic gradient descent), Adam", "adam", "optimizer", ("adam", "sgd")),
         *_TABULAR_TRAINING_ROWS,
+        *_TABULAR_COLUMN_ROWS,
     ),
 )
 
@@ -170,6 +188,7 @@ CLASSIFICATION = Blueprint(
         Row("Optimizer", "SGD, Adam", "adam", "optimizer", ("adam", "sgd")),
         Row("Task", "binary or multiclass", "auto", "task", ("auto", "binary", "multiclass"), source="tfjourney"),
         *_TABULAR_TRAINING_ROWS,
+        *_TABULAR_COLUMN_ROWS,
     ),
 )
 

@@ -20,7 +20,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 from tfjourney import __version__  # noqa: E402
 from tfjourney.blueprints import DEFAULT_SEED  # noqa: E402
-from tfjourney.errors import TfjourneyError, TfjourneyWarning  # noqa: E402
+from tfjourney.errors import TfjourneyError, TfjourneyNotice, TfjourneyWarning  # noqa: E402
 
 EXIT_USAGE = 2
 
@@ -78,6 +78,10 @@ def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
     parser.add_argument("data", help="CSV path or embedded dataset name (see `tfjourney datasets`)")
     parser.add_argument("--target", help="column to predict (optional for embedded datasets)")
     parser.add_argument("--drop", type=_name_list, default=[], help="comma-separated columns to leave out, e.g. an id")
+    parser.add_argument("--keep", type=_name_list, default=[],
+                        help="comma-separated columns to use even if they look like IDs or constants (left out otherwise)")
+    parser.add_argument("--column-types", dest="column_types", metavar="COL=ROLE,...",
+                        help="override inferred column roles: numeric, categorical, high_cardinality, datetime, text, identifier (left out)")
     parser.add_argument("--hidden", type=_int_list, help=f"neurons per hidden layer ({_default(name, 'hidden')})")
     parser.add_argument("--activation", choices=blueprint.row_for("activation").choices, help=f"hidden activation ({_default(name, 'activation')})")
     parser.add_argument("--output-activation", dest="output_activation", choices=blueprint.row_for("output_activation").choices,
@@ -244,6 +248,7 @@ def _train_tabular(args: argparse.Namespace) -> None:
 
     run = train_tabular(
         args.blueprint, args.data, target=args.target, drop=args.drop, find_lr=args.find_lr, encoding=args.encoding,
+        column_types=args.column_types, keep=args.keep,
         **_run_options(args), **_hyperparameters(args, args.blueprint),
     )
     _print_run(run)
@@ -327,7 +332,9 @@ def _studio(args: argparse.Namespace) -> None:
 # ----------------------------------------------------------------------------- entry point
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Our own warnings as one tidy line; library noise (Keras, TF) stays quiet."""
-    if issubclass(category, TfjourneyWarning):
+    if issubclass(category, TfjourneyNotice):
+        print(f"tfjourney: note: {message}", file=sys.stderr)
+    elif issubclass(category, TfjourneyWarning):
         print(f"tfjourney: warning: {message}", file=sys.stderr)
 
 

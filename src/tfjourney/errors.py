@@ -31,3 +31,7 @@ class WeightsError(TfjourneyError):
 
 class TfjourneyWarning(UserWarning):
     """Something the user should know that does not stop the run (dropped rows, skipped images)."""
+
+
+class TfjourneyNotice(TfjourneyWarning):
+    """A decision tfjourney made for the user that they might not guess (a column left out, dates split into parts)."""

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn import metrics as skm
 
 
-def regression_metrics(y_true, y_pred, baseline_pred=None, linear_pred=None) -> dict[str, float]:
+def regression_metrics(y_true, y_pred, baseline_pred=None, linear_pred=None, gbm_pred=None) -> dict[str, float]:
     y_true, y_pred = np.asarray(y_true, dtype="float64").ravel(), np.asarray(y_pred, dtype="float64").ravel()
     mse = skm.mean_squared_error(y_true, y_pred)
     result = {
@@ -19,6 +19,8 @@ def regression_metrics(y_true, y_pred, baseline_pred=None, linear_pred=None) -> 
         result["baseline_mae"] = float(skm.mean_absolute_error(y_true, np.ravel(baseline_pred)))
     if linear_pred is not None:
         result["linear_mae"] = float(skm.mean_absolute_error(y_true, np.ravel(linear_pred)))
+    if gbm_pred is not None:
+        result["gbm_mae"] = float(skm.mean_absolute_error(y_true, np.ravel(gbm_pred)))
     return result
 
 

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from tfjourney.data.columns import ColumnRole, ColumnThresholds, check_keep, clean_features, infer_roles, looks_numeric, parse_column_types, to_number
 from tfjourney.data.embedded import EMBEDDED_TABLES
-from tfjourney.errors import DataError, TfjourneyWarning
+from tfjourney.errors import DataError, TfjourneyNotice, TfjourneyWarning
 
 _DELIMITERS = ",;\t|"
 _SNIFF_BYTES = 64 * 1024
@@ -35,10 +36,16 @@ class Table:
     delimiter: str = ","
     encoding: str = "utf-8"
     notes: list[str] = field(default_factory=list)
+    roles: list[ColumnRole] = field(default_factory=list)
 
     @property
     def features(self) -> list[str]:
-        return [c for c in self.frame.columns if c != self.target]
+        """The feature columns that enter the model (identifier-like, constant and empty ones do not)."""
+        columns = [c for c in self.frame.columns if c != self.target]
+        if not self.roles:
+            return columns
+        used = {r.name for r in self.roles if r.used}
+        return [c for c in columns if c in used]
 
     @property
     def X(self) -> pd.DataFrame:
@@ -55,8 +62,26 @@ def load_table(
     drop: tuple[str, ...] | list[str] = (),
     kind: str = "regression",
     encoding: str = "utf-8",
+    *,
+    thresholds: ColumnThresholds | None = None,
+    column_types: str | dict[str, str] | None = None,
+    keep: tuple[str, ...] | list[str] = (),
 ) -> Table:
-    """Load `data` (CSV path or embedded name) for a `kind` ("regression"/"classification") task."""
+    """Load `data` (CSV path or embedded name) for a `kind` ("regression"/"classification") task.
+
+    Args:
+        data: a CSV path or an embedded dataset name.
+        target: the column to predict (embedded datasets have a default).
+        drop: columns to leave out.
+        kind: "regression" or "classification" (decides the target checks).
+        encoding: the CSV's text encoding.
+        thresholds: role-inference limits; None skips role inference (every column used as read).
+        column_types: `--column-types` ("col=role,...") or a dict of overrides.
+        keep: columns to use even if they look like IDs or constants.
+
+    Returns:
+        The validated Table, with each feature column's role and the notices about them.
+    """
     path = Path(data)
     if path.is_file():
         raw = path.read_bytes()
@@ -78,7 +103,23 @@ def load_table(
     table.target = target
     _drop_columns(table, drop)
     _check_target(table, kind)
+    if thresholds is not None:
+        _assign_roles(table, thresholds, column_types, keep)
     return table
+
+
+def _assign_roles(table: Table, thresholds: ColumnThresholds, column_types, keep) -> None:
+    columns = [c for c in table.frame.columns if c != table.target]
+    overrides = column_types if isinstance(column_types, dict) else parse_column_types(column_types, columns)
+    keep = check_keep(keep, columns)
+    table.roles, notices = infer_roles(table.frame, columns, thresholds=thresholds, overrides=overrides, keep=keep)
+    table.frame, cleaned = clean_features(table.frame, table.roles)
+    for notice in notices + cleaned:
+        warnings.warn(notice, TfjourneyNotice, stacklevel=3)
+    table.notes += notices + cleaned
+    if not table.features:
+        left_out = ", ".join(f"{r.name} ({r.role})" for r in table.roles)
+        raise DataError(f"no usable feature columns: {left_out}; pass --keep COL or --column-types COL=numeric to use one.")
 
 
 def read_csv(path: Path, encoding: str = "utf-8") -> tuple[pd.DataFrame, str]:
@@ -145,9 +186,11 @@ def _check_target(table: Table, kind: str) -> None:
         raise DataError(f"--target {table.target!r} is not a column; the columns are: {_column_list(frame)}.")
     if not table.features:
         raise DataError(f"{table.source} has no feature columns besides the target {table.target!r}; pass a table with at least one feature.")
+    if kind == "regression" and _numeric_apart_from_gaps(frame[table.target]):
+        frame = table.frame = frame.assign(**{table.target: to_number(frame[table.target])})
     missing = int(frame[table.target].isna().sum())
     if missing:
-        message = f"dropped {missing} row(s) whose target {table.target!r} is missing"
+        message = f"dropped {missing} row(s) whose target {table.target!r} is missing or not a finite number"
         warnings.warn(message, TfjourneyWarning, stacklevel=3)
         table.notes.append(message)
         table.frame = frame = frame[frame[table.target].notna()].reset_index(drop=True)
@@ -157,6 +200,15 @@ def _check_target(table: Table, kind: str) -> None:
         _check_regression_target(table)
     else:
         _check_classification_target(table)
+
+
+def _numeric_apart_from_gaps(column: pd.Series) -> bool:
+    """Numbers, placeholders (`?`) and inf: a regression target whose bad rows are dropped."""
+    if pd.api.types.is_bool_dtype(column):
+        return False
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    return looks_numeric(column.dropna())[0]
 
 
 def _check_regression_target(table: Table) -> None:

@@ -18,8 +18,9 @@ import pandas as pd
 import tensorflow as tf
 
 from tfjourney import plots
-from tfjourney.baselines import classification_baselines, regression_baselines
+from tfjourney.baselines import classification_baselines, dates_that_do_not_help, regression_baselines
 from tfjourney.blueprints import DEFAULT_SEED, get_blueprint
+from tfjourney.data.columns import LEFT_OUT, ColumnThresholds, to_number
 from tfjourney.data.tabular import (
     Table,
     class_names_of,
@@ -29,7 +30,7 @@ from tfjourney.data.tabular import (
     read_csv,
     split_frame,
 )
-from tfjourney.errors import ConfigError, DataError, TfjourneyWarning
+from tfjourney.errors import ConfigError, DataError, TfjourneyNotice, TfjourneyWarning
 from tfjourney.metrics import (
     class_probabilities,
     classification_metrics,
@@ -60,6 +61,7 @@ from tfjourney.runs import (
     write_json,
 )
 from tfjourney.progress import Progress, format_duration
+from tfjourney.training.budget import plan_budget
 from tfjourney.training.fit import check_training_numbers, default_callbacks, fit, make_loss, make_optimizer, set_seed
 from tfjourney.training.lr_finder import find_learning_rate
 from tfjourney.training.progress import epoch_callbacks, predict_with_progress
@@ -144,6 +146,8 @@ def train_tabular(
     find_lr: bool = False,
     tensorboard: bool = False,
     encoding: str = "utf-8",
+    column_types: str | dict[str, str] | None = None,
+    keep: tuple[str, ...] | list[str] = (),
     command: list[str] | None = None,
     verbose: int = 0,
     progress: Progress | None = None,
@@ -152,12 +156,18 @@ def train_tabular(
     """Train the `kind` blueprint ("regression" or "classification") on `data` and write a run folder.
 
     ``progress`` shows each phase as it runs (default: nothing is shown); ``verbose`` prints Keras's own epoch lines.
+    `column_types` ("col=role,...") overrides the inferred column roles; `keep` uses columns that
+    look like IDs or constants anyway. A batch size passed in `hyperparameters` is used as is;
+    otherwise the batch grows with the rows (see tfjourney.training.budget).
     """
     blueprint = get_blueprint(kind)
     config = validate_tabular_config(blueprint.resolve(**hyperparameters))
     run_dir = Path(out) if out else default_run_dir(kind)
     check_can_write(run_dir, overwrite)
-    table = load_table(data, target, drop, kind, encoding=encoding)
+    table = load_table(
+        data, target, drop, kind, encoding=encoding,
+        thresholds=ColumnThresholds.from_config(config), column_types=column_types, keep=keep,
+    )
     task, class_names = _task_of(kind, table, config.get("task", "auto"))
     _check_output_fits_task(task, class_names, config)
     config["task"] = task
@@ -166,8 +176,15 @@ def train_tabular(
     stratify = table.y.astype(str) if class_names else None
     train_df, test_df = split_frame(table.frame, config["test_size"], seed, stratify)
     fit_df, val_df = split_frame(train_df, config["validation_split"], seed, train_df[table.target].astype(str) if class_names else None)
-    plans = plan_columns(fit_df[table.features])
+    plans = _plan(fit_df, table, config)
     y_fit, y_val, y_test = (_targets(f, table, class_names) for f in (fit_df, val_df, test_df))
+    plans, left_out = _leave_out_useless_dates(plans, fit_df, y_fit, val_df, y_val, task, seed, keep)
+    table.notes += [f"column {name!r}: {why}" for name, why in left_out.items()]
+    budget = plan_budget(
+        rows=len(fit_df), batch_size=config["batch_size"], epochs=config["epochs"], steps_per_epoch=config["steps_per_epoch"],
+        max_steps=config["max_steps"], grow_batch=hyperparameters.get("batch_size") is None,
+    )
+    config["batch_size"], config["epochs"] = budget.batch_size, budget.epochs
 
     set_seed(seed)
     fit_ds = _dataset(fit_df, y_fit, plans, config["batch_size"], seed, shuffle=True)
@@ -197,7 +214,8 @@ def train_tabular(
             "target": table.target,
             "task": task,
             "class_names": class_names,
-            "columns": [p.to_dict() for p in plans],
+            "columns": _column_records(table, plans, left_out),
+            "budget": budget.to_dict(),
             "rows": {"train": len(fit_df), "validation": len(val_df), "test": len(test_df)},
             "class_balance": _class_balance(table, class_names, fit_df, val_df, test_df),
             "notes": table.notes,
@@ -216,7 +234,7 @@ def train_tabular(
         started = time.perf_counter()
         predictions = predict_rows(model, test_df, plans, progress)
         timings["evaluate_seconds"] = time.perf_counter() - started
-        metrics = _evaluate(task, table, plans, train_df, test_df, y_test, predictions, class_names, staging)
+        metrics = _evaluate(task, table, plans, train_df, test_df, y_test, predictions, class_names, staging, seed)
         plots.plot_loss_curves(result.history, staging / "plots" / "loss.png", title=f"{kind} on {Path(table.source).name}")
         if lr_result is not None:
             plots.plot_lr_finder(lr_result.learning_rates, lr_result.losses, lr_result.suggested, staging / "plots" / "lr_finder.png",
@@ -234,6 +252,56 @@ def train_tabular(
     return load_run(run_dir)
 
 
+def _plan(fit_df: pd.DataFrame, table: Table, config: dict) -> list[ColumnPlan]:
+    """Each used column's treatment, from its role and the training split's statistics."""
+    roles = {r.name: r for r in table.roles}
+    return plan_columns(
+        fit_df[table.features],
+        {name: r.role for name, r in roles.items()},
+        date_formats={name: r.date_format for name, r in roles.items()},
+        hash_buckets=config["hash_buckets"],
+        text_tokens=config["text_tokens"],
+    )
+
+
+_LEFT_OUT_TREATMENT = {
+    "identifier": "left out: identifier-like (--keep {name} uses it)",
+    "constant": "left out: one value only (--keep {name} uses it)",
+    "empty": "left out: no values",
+}
+
+
+def _leave_out_useless_dates(plans, fit_df, y_fit, val_df, y_val, task, seed, keep) -> tuple[list[ColumnPlan], dict[str, str]]:
+    """Dates gradient boosting finds no use for on the validation rows are noise to the network: left out, with a notice."""
+    useless = dates_that_do_not_help(fit_df, y_fit, val_df, y_val, plans, task=task, seed=seed)
+    useless = {name: scores for name, scores in useless.items() if name not in keep}
+    if len(useless) == len(plans):
+        return plans, {}
+    score = "MAE" if task == "regression" else "log loss"
+    left_out = {}
+    for name, (with_dates, without) in useless.items():
+        evidence = f"gradient boosting's validation {score} was {with_dates:,.4g} with them, {without:,.4g} without"
+        left_out[name] = f"left out: the dates did not help ({evidence}); --keep {name} uses them"
+        warnings.warn(f"column {name!r} holds dates that did not help ({evidence}); left out (--keep {name} uses them)", TfjourneyNotice, stacklevel=3)
+    return [p for p in plans if p.name not in left_out], left_out
+
+
+def _column_records(table: Table, plans: list[ColumnPlan], left_out: dict[str, str]) -> list[dict]:
+    """Every feature column for run.json and the report: role and treatment, used or left out."""
+    by_name = {p.name: p for p in plans}
+    records = []
+    for role in table.roles:
+        if role.name in by_name:
+            records.append({**by_name[role.name].to_dict(), "reason": role.reason})
+        elif role.name in left_out:
+            records.append({"name": role.name, "kind": role.role, "role": role.role, "used": False, "reason": role.reason,
+                            "date_format": role.date_format, "treatment": left_out[role.name]})
+        else:
+            treatment = _LEFT_OUT_TREATMENT.get(role.role, "left out").format(name=role.name)
+            records.append({"name": role.name, "kind": role.role, "role": role.role, "used": False, "reason": role.reason, "treatment": treatment})
+    return records or [p.to_dict() for p in plans]
+
+
 def _class_balance(table: Table, class_names, *frames) -> dict:
     if not class_names:
         return {}
@@ -244,16 +312,17 @@ def _class_balance(table: Table, class_names, *frames) -> dict:
     }
 
 
-def _evaluate(task, table, plans, train_df, test_df, y_test, predictions, class_names, staging: Path) -> dict:
+def _evaluate(task, table, plans, train_df, test_df, y_test, predictions, class_names, staging: Path, seed: int) -> dict:
     y_train = _targets(train_df, table, class_names)
     if task == "regression":
-        baselines = regression_baselines(train_df, y_train, test_df, plans)
-        metrics = regression_metrics(y_test, predictions, baselines["baseline"], baselines["linear"])
+        baselines = regression_baselines(train_df, y_train, test_df, plans, seed=seed)
+        metrics = regression_metrics(y_test, predictions, baselines["baseline"], baselines["linear"], baselines["gbm"])
         plots.plot_predicted_vs_actual(y_test, predictions, staging / "plots" / "predicted_vs_actual.png", table.target)
         return metrics
-    baselines = classification_baselines(train_df, y_train, test_df, plans)
+    baselines = classification_baselines(train_df, y_train, test_df, plans, seed=seed)
     metrics = classification_metrics(y_test, predictions, class_names, baselines["baseline"])
     metrics["linear_accuracy"] = float(np.mean(baselines["linear"] == y_test))
+    metrics["gbm_accuracy"] = float(np.mean(baselines["gbm"] == y_test))
     plots.make_confusion_matrix(y_test, predicted_labels(predictions), class_names, path=staging / "plots" / "confusion_matrix.png")
     if task == "binary":
         plots.plot_roc_curve(y_test, positive_probability(predictions), metrics.get("roc_auc"), staging / "plots" / "roc_curve.png",
@@ -272,7 +341,7 @@ def _read_rows(run: Run, path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"file not found: {path}; pass a CSV with the columns the model was trained on.")
     frame, _ = read_csv(path, encoding=run.record["data"].get("encoding", "utf-8"))  # as the training CSV was read
-    needed = [c["name"] for c in run.record["data"]["columns"]]
+    needed = [p.name for p in _plans(run)]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise DataError(f"{path} is missing column(s) the model needs: {', '.join(missing)}; the model was trained on: {', '.join(needed)}.")
@@ -296,8 +365,8 @@ def _warn_unseen_categories(frame: pd.DataFrame, plans: list[ColumnPlan]) -> Non
 
 
 def _plans(run: Run) -> list[ColumnPlan]:
-    keys = ("name", "kind", "missing", "mean", "std", "vocabulary")
-    return [ColumnPlan(**{k: c[k] for k in keys}) for c in run.record["data"]["columns"]]
+    """The columns the model takes, as run.json recorded them (left-out columns are not needed)."""
+    return [ColumnPlan.from_dict(c) for c in run.record["data"]["columns"] if c.get("used", True) and c.get("kind") not in LEFT_OUT]
 
 
 def predict_tabular(run_dir: str | Path, input_csv: str | Path) -> pd.DataFrame:
@@ -328,8 +397,10 @@ def evaluate_tabular(run_dir: str | Path, data_csv: str | Path) -> dict:
     target = run.record["data"]["target"]
     if target not in frame.columns:
         raise DataError(f"{data_csv} has no target column {target!r}; evaluate needs the true values to compare against.")
-    frame = frame[frame[target].notna()].reset_index(drop=True)
     class_names = run.record["data"]["class_names"]
+    if not class_names:
+        frame = frame.assign(**{target: to_number(frame[target])})
+    frame = frame[frame[target].notna()].reset_index(drop=True)
     model = run.load_model()
     predictions = predict_rows(model, frame, _plans(run))
     if not class_names:

@@ -58,7 +58,7 @@ def _metric_columns(runs: list[Run]) -> list[str]:
     names: list[str] = []
     for run in runs:
         names += [k for k, v in run.metrics.items() if _is_number(v) and k not in names]
-    return sorted(names, key=lambda n: (n.startswith(("baseline_", "linear_")), names.index(n)))
+    return sorted(names, key=lambda n: (n.startswith(("baseline_", "linear_", "gbm_")), names.index(n)))
 
 
 # Shorter column headings for the comparison table, so a family's metrics fit side by side.
@@ -67,6 +67,8 @@ _SHORT_LABELS = {
     "linear_mae": "Linear reg.",
     "baseline_accuracy": "Majority class",
     "linear_accuracy": "Logistic reg.",
+    "gbm_mae": "Grad. boosting",
+    "gbm_accuracy": "Grad. boosting",
     "phase1_accuracy": "Frozen backbone",
     "fine_tune_accuracy": "Fine-tuned",
     "top_5_accuracy": "Top-5",
@@ -85,7 +87,7 @@ def _is_number(value: Any) -> bool:
 def _best(runs: list[Run], name: str) -> float | None:
     """The best value of a model metric across runs (None for baselines, where "best" means nothing)."""
     values = [run.metrics[name] for run in runs if _is_number(run.metrics.get(name))]
-    if len(values) < 2 or name.startswith(("baseline_", "linear_")):
+    if len(values) < 2 or name.startswith(("baseline_", "linear_", "gbm_")):
         return None
     return min(values) if lower_is_better(name) else max(values)
 
@@ -177,7 +179,7 @@ def _metric_table(runs: list[Run], rows: list[dict], title: str) -> dict:
         "title": title,
         "columns": [{"name": n, "label": _SHORT_LABELS.get(n, metric_label(n)), "full": metric_label(n),
                      "direction": "lower is better" if lower_is_better(n) else "higher is better",
-                     "baseline": n.startswith(("baseline_", "linear_"))} for n in columns],
+                     "baseline": n.startswith(("baseline_", "linear_", "gbm_"))} for n in columns],
         "rows": [
             {"name": row["name"], "link": row["link"], "blueprint": row["blueprint"],
              "cells": [{"text": format_metric(name, run.metrics.get(name)) if _is_number(run.metrics.get(name)) else "–",

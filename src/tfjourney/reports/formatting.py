@@ -32,10 +32,12 @@ _METRIC_LABELS = {
     "fine_tune_accuracy": ("After fine-tuning", "accuracy once top layers are unfrozen"),
     "baseline_mae": ("Predicting the mean", "MAE of always predicting the training mean"),
     "linear_mae": ("Linear regression", "MAE of a linear model on the same features"),
+    "gbm_mae": ("Gradient boosting", "MAE of scikit-learn's HistGradientBoosting on the same split"),
+    "gbm_accuracy": ("Gradient boosting", "accuracy of scikit-learn's HistGradientBoosting on the same split"),
     "baseline_accuracy": ("Most common class", "accuracy of always predicting the majority class"),
     "linear_accuracy": ("Logistic regression", "accuracy of a linear classifier"),
 }
-_PERCENT_METRICS = {"accuracy", "baseline_accuracy", "linear_accuracy", "phase1_accuracy", "fine_tune_accuracy", "top_5_accuracy",
+_PERCENT_METRICS = {"accuracy", "baseline_accuracy", "linear_accuracy", "gbm_accuracy", "phase1_accuracy", "fine_tune_accuracy", "top_5_accuracy",
                     "precision", "recall", "f1"}
 _LOWER_IS_BETTER = ("mae", "mse", "rmse", "loss")
 

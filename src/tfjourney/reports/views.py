@@ -37,8 +37,8 @@ CLASSES_FILE = "classes.json"
 
 # The headline metric of each family and what it is compared against.
 _COMPARISONS = {
-    "mae": ("baseline_mae", "linear_mae"),
-    "accuracy": ("baseline_accuracy", "linear_accuracy", "phase1_accuracy"),
+    "mae": ("baseline_mae", "linear_mae", "gbm_mae"),
+    "accuracy": ("baseline_accuracy", "linear_accuracy", "gbm_accuracy", "phase1_accuracy"),
 }
 _PHASE_LABELS = {
     "find_lr_seconds": "Learning-rate finder",
