@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from tfjourney.studio.static_files import STATIC
 
@@ -14,6 +14,11 @@ PAGES = ("runs", "playground", "explainer", "predict")
 @router.get("/", include_in_schema=False)
 def home() -> RedirectResponse:
     return RedirectResponse("/runs")
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    return Response(status_code=204)  # no icon; a 204 keeps browsers' consoles free of 404s
 
 
 def _page(name: str):
