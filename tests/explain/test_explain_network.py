@@ -31,10 +31,11 @@ def cnn_anatomy(cnn_run):
 def test_every_conv_and_pool_layer_with_its_own_output_shape(cnn_anatomy):
     view = explain_image(cnn_anatomy, _image(32))
     names = [name for name, _, _ in view.layers]
-    assert names == ["block1_conv1", "block1_conv2", "block1_pool", "block2_conv1", "block2_conv2", "block2_pool"]
+    assert names == ["rescale", "block1_conv1", "block1_conv2", "block1_pool", "block2_conv1", "block2_conv2", "block2_pool"]
     for name, kind, maps in view.layers:
         assert maps.shape == tuple(cnn_anatomy.model.get_layer(name).output.shape[1:])
-        assert kind == ("pool" if "pool" in name else "conv")
+        assert kind == ("input" if name == "rescale" else "pool" if "pool" in name else "conv")
+    np.testing.assert_allclose(view.layers[0][2], _image(32) / 255, rtol=1e-6)
     assert view.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
     exps = np.exp(view.logits - view.logits.max())
     np.testing.assert_allclose(exps / exps.sum(), view.probabilities, rtol=1e-5)

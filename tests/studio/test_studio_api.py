@@ -82,7 +82,7 @@ def test_activation_shapes_equal_each_layers_output_shape(explained, studio_runs
         assert len(__import__("base64").b64decode(layer["data"])) == h * w * len(layer["channels"]) and len(layer["channels"]) == c
     assert sum(explained["probabilities"]) == pytest.approx(1, abs=1e-3)
     assert explained["cam"]["overlay"].startswith("data:image/png;base64,")
-    assert [layer["arithmetic"] for layer in explained["layers"]][:3] == [True, True, False]
+    assert [layer["arithmetic"] for layer in explained["layers"]][:4] == [False, True, True, False]  # rescale, conv, conv, pool
 
 
 def test_gradcam_for_another_class_and_arithmetic(client, explained):

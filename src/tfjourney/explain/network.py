@@ -40,6 +40,8 @@ class ExplainedImage:
 
 
 def _kind(layer: keras.layers.Layer) -> str:
+    if isinstance(layer, keras.layers.Rescaling):
+        return "input"
     if isinstance(layer, keras.layers.Conv2D):
         return "conv"
     if "Pooling2D" in type(layer).__name__:
@@ -55,10 +57,11 @@ def arithmetic_layers(anatomy: Anatomy) -> list[str]:
 
 
 def shown_layers(anatomy: Anatomy) -> list[str]:
-    """CNN: every convolution and pooling layer; transfer: the stem convolution, then one map per backbone stage."""
+    """CNN: the rescaled input's R, G, B, then every convolution and pooling layer; transfer: the stem convolution,
+    then one map per backbone stage."""
     if anatomy.backbone is None:
         return [layer.name for layer in anatomy.model.layers
-                if layer.name in anatomy.explainable and _kind(layer) in ("conv", "pool")]
+                if layer.name in anatomy.explainable and _kind(layer) in ("input", "conv", "pool")]
     return [name for name in arithmetic_layers(anatomy) if name not in anatomy.conv_layers] + list(anatomy.conv_layers)
 
 

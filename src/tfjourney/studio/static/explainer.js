@@ -76,14 +76,14 @@ function drawLayers() {
   for (const layer of current.layers) {
     const maps = el("div", {class: "ex-maps"});
     layer.channels.forEach((channel, index) => {
-      const canvas = el("canvas", {title: `${layer.name} channel ${channel}`, "data-layer": layer.name, "data-channel": String(channel)});
+      const canvas = el("canvas", {title: layer.kind === "input" ? "RGB"[channel] : `${layer.name} channel ${channel}`, "data-layer": layer.name, "data-channel": String(channel)});
       paintMap(canvas, layer, index, perChannel);
       canvas.addEventListener("click", () => enlarge(layer, index));
       maps.append(canvas);
     });
     const shown = layer.channels.length === layer.shape[2] ? `${layer.shape[2]} channels` : `${layer.channels.length} most active of ${layer.shape[2]} channels`;
     box.append(el("div", {class: "ex-col", "data-layer": layer.name},
-      el("h3", {text: layer.name}), el("div", {class: "small muted", text: `${layer.kind} · ${layer.shape.join("×")} · ${shown} · range ${fmt(layer.layerLo, 2)}…${fmt(layer.layerHi, 2)}`}), maps));
+      el("h3", {text: layer.kind === "input" ? "input: R, G, B (pixels / 255)" : layer.name}), el("div", {class: "small muted", text: `${layer.kind} · ${layer.shape.join("×")} · ${shown} · range ${fmt(layer.layerLo, 2)}…${fmt(layer.layerHi, 2)}`}), maps));
   }
 }
 

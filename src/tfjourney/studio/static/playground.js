@@ -243,7 +243,7 @@ async function newSession() {
 function play() {
   if (!session) return;
   playing = true;
-  document.getElementById("play").innerHTML = "&#x23F8; Pause";
+  document.getElementById("play").innerHTML = "&#x2016; Pause";
   source = new EventSource(`/api/playground/sessions/${session}/stream`);
   source.onmessage = event => draw(JSON.parse(event.data));
   source.addEventListener("done", () => { source.close(); if (playing) play(); });
