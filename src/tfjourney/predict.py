@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tfjourney.blueprints import PREDICT_TOP_K
 from tfjourney.data.image_files import IMAGE_EXTENSIONS
 from tfjourney.errors import DataError, RunFolderError
 from tfjourney.runs import IMAGE_BLUEPRINTS, load_run
@@ -39,7 +40,8 @@ def predict(
     """`inputs` is [RUN_DIR, INPUT.csv] or [RUN_DIR, IMAGE...], or [IMAGE...] with `imagenet=True`."""
     _check_output(output)
     if imagenet:
-        from tfjourney.pipelines.transfer import IMAGENET_TOP_K, predict_imagenet
+        from tfjourney.blueprints import IMAGENET_TOP_K
+        from tfjourney.pipelines.transfer import predict_imagenet
 
         if not inputs:
             raise DataError("no images given; pass one or more image paths after --imagenet.")
@@ -50,7 +52,7 @@ def predict(
     if run.blueprint in IMAGE_BLUEPRINTS:
         from tfjourney.pipelines.images import predict_images
 
-        return Predictions(_write(predict_images(run, inputs[1:], top_k=top_k or 1), output))
+        return Predictions(_write(predict_images(run, inputs[1:], top_k=top_k or PREDICT_TOP_K), output))
     from tfjourney.pipelines.tabular import predict_tabular
 
     if any(Path(p).suffix.lower() in IMAGE_SUFFIXES for p in inputs[1:]):

@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import warnings
+import dataclasses
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -138,7 +139,10 @@ def _json_default(value: Any):
     raise TypeError(f"cannot store {type(value).__name__} in JSON")
 
 
-def new_run_record(blueprint: str, config: dict, seed: int, data: dict, command: list[str] | None) -> dict:
+def new_run_record(blueprint: str, config: Any, seed: int, data: dict, command: list[str] | None) -> dict:
+    """run.json's content; `config` (a blueprint config, or a dict) is stored as a plain dict."""
+    if dataclasses.is_dataclass(config):
+        config = dataclasses.asdict(config)
     return {
         "blueprint": blueprint,
         "command": command if command is not None else [Path(sys.argv[0]).name, *sys.argv[1:]],

@@ -85,7 +85,7 @@ def test_cached_and_loadable(shapes_dir):
     before = (shapes_dir / "train" / "circle" / "circle_000.png").stat().st_mtime_ns
     assert materialize_image_dataset("shapes", shapes_dir.parent) == shapes_dir
     assert (shapes_dir / "train" / "circle" / "circle_000.png").stat().st_mtime_ns == before
-    data = load_image_folder(shapes_dir, image_size=64)
+    data = load_image_folder(shapes_dir, image_size=64, batch_size=32, seed=42, validation_split=0.2, test_split=0.2)
     assert data.class_names == ["circle", "square", "triangle"]
     assert data.counts()["test"] == {"circle": 30, "square": 30, "triangle": 30}
 

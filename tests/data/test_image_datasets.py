@@ -10,12 +10,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tfjourney.blueprints import CNN, DEFAULT_SEED, MAX_IMAGE_SIZE
 from tfjourney.data import image_datasets
-from tfjourney.data.image_datasets import load_image_folder
-from tfjourney.data.image_files import MAX_IMAGE_SIZE, read_image
+from tfjourney.data.image_files import read_image
 from tfjourney.errors import ConfigError, DataError
 
 SIZE = 16
+
+
+def load_image_folder(data_dir, **overrides):
+    """The data layer has no defaults of its own: the CNN blueprint's, unless a test says otherwise."""
+    config = CNN.resolve()
+    values = {"image_size": config.image_size, "batch_size": config.batch_size, "seed": DEFAULT_SEED,
+              "validation_split": config.validation_split, "test_split": config.test_split, **overrides}
+    return image_datasets.load_image_folder(data_dir, **values)
 
 
 @pytest.fixture(autouse=True)
@@ -217,7 +225,7 @@ def test_corrupt_files_skipped_with_one_warning(tmp_path):
         data = load_image_folder(root, image_size=8)
     messages = [str(w.message) for w in record if "unreadable" in str(w.message)]
     assert len(messages) == 1
-    assert "skipped 2 unreadable" in messages[0] and "--strict" in messages[0]
+    assert "skipped 2 unreadable" in messages[0] and "`strict`" in messages[0]
     assert all(name in messages[0] for name in bad)
     assert sorted(p.name for p in data.skipped) == sorted(bad)
     assert sum(sum(c.values()) for c in data.counts().values()) == 12

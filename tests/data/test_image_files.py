@@ -19,9 +19,9 @@ def _jpeg(path, colour=(200, 30, 30), size=(24, 20)):
 def test_read_image_rejects_non_images(tmp_path):
     (tmp_path / "fake.jpg").write_text("hello")
     with pytest.raises(DataError, match="fake.jpg is not a readable image"):
-        read_image(tmp_path / "fake.jpg")
+        read_image(tmp_path / "fake.jpg", 8)
     with pytest.raises(DataError, match="does not exist"):
-        read_image(tmp_path / "missing.jpg")
+        read_image(tmp_path / "missing.jpg", 8)
 
 
 def test_read_image_resizes_and_crops_the_centre(tmp_path):

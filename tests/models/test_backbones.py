@@ -65,7 +65,7 @@ def test_offline_imagenet_download_names_both_fixes(name, offline):
         backbones.build_backbone(name, image_size=64)
     message = str(info.value)
     assert f"could not download imagenet weights for {name} (offline?)" in message
-    assert "--weights PATH" in message and "efficientnet_lite0" in message and "\n" not in message
+    assert "`weights` PATH" in message and "efficientnet_lite0" in message and "\n" not in message
 
 
 def test_offline_classifier_download_fails_cleanly(offline):
@@ -85,7 +85,7 @@ def test_local_weights_file_of_wrong_architecture_is_refused(tmp_path):
 
 def test_missing_weights_file_is_refused(tmp_path):
     with pytest.raises(WeightsError, match="does not exist"):
-        backbones.build_backbone("resnet50_v2", weights=tmp_path / "nope.h5")
+        backbones.build_backbone("resnet50_v2", image_size=64, weights=tmp_path / "nope.h5")
 
 
 def test_offline_backbone_works_with_imagenet_weights():

@@ -26,10 +26,10 @@ def _config(**overrides) -> dict:
 def test_every_cli_combination_builds_with_expected_shapes(kernel, strides, padding, pool):
     config = _config(kernel_size=kernel, strides=strides, padding=padding, pool=pool)
     model = build_cnn(config, n_classes=3)
-    expected = feature_map_sizes(224, config["conv_blocks"], kernel, strides, padding)
+    expected = feature_map_sizes(224, config.conv_blocks, kernel, strides, padding)
     names = [f"block{b}_{layer}" for b in (1, 2) for layer in ("conv1", "conv2", "pool")]
     assert [model.get_layer(n).output.shape[1] for n in names] == expected
-    assert model.get_layer("block1_conv1").output.shape[-1] == config["filters"] == 32
+    assert model.get_layer("block1_conv1").output.shape[-1] == config.filters == 32
     assert model.output.shape == (None, 3)
     pool_type = keras.layers.MaxPooling2D if pool == "max" else keras.layers.AveragePooling2D
     assert isinstance(model.get_layer("block1_pool"), pool_type)
@@ -61,6 +61,6 @@ def test_augmentation_is_inside_the_model_and_inactive_at_inference():
 
 def test_too_small_image_names_the_smallest_size_that_works():
     smallest = smallest_image_size(2, 7, 2, "valid")
-    with pytest.raises(ConfigError, match=rf"--image-size {smallest} or more"):
+    with pytest.raises(ConfigError, match=rf"`image_size` {smallest} or more"):
         build_cnn(_config(image_size=smallest - 1, kernel_size=7, strides=2), n_classes=2)
     build_cnn(_config(image_size=smallest, kernel_size=7, strides=2), n_classes=2)

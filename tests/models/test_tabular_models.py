@@ -110,7 +110,7 @@ def test_classification_output_shape(n_classes, units, activation):
 
 def test_default_hidden_stack_is_two_layers_of_100():
     plans = plan_columns(RAW)
-    model = build_classification_model(plans, get_blueprint("classification").defaults(), 2)
+    model = build_classification_model(plans, get_blueprint("classification").resolve(), 2)
     assert [l.units for l in model.layers if l.name.startswith("hidden_")] == [100, 100]
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
+from tfjourney.blueprints import get_blueprint
 from tfjourney.cli import main
 from tfjourney.errors import ConfigError
 from tfjourney.models.backbones import build_backbone
@@ -96,7 +97,8 @@ def test_phase_two_augments_only_where_nothing_else_does(augment, fine_tune_augm
     images[:, :, :8] = 200.0  # left half bright: a horizontal flip or rotation changes it
     train = tf.data.Dataset.from_tensor_slices((images, np.zeros(4))).batch(4)
     data = SimpleNamespace(train=train)
-    batch = _first_batch(fine_tune_training_data(data, {"augment": augment, "fine_tune_augment": fine_tune_augment, "fine_tune_layers": 5}, seed=0))
+    config = get_blueprint("transfer").resolve(augment=augment, fine_tune_augment=fine_tune_augment, fine_tune_layers=5)
+    batch = _first_batch(fine_tune_training_data(data, config, seed=0))
     assert (not np.allclose(batch, images)) is expect_augmented
 
 

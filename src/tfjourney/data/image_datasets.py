@@ -6,7 +6,8 @@ read -> decode -> resize -> cache -> shuffle -> batch -> prefetch. Pixels stay i
 rescaling belongs to the model.
 
 Example:
-    >>> data = load_image_folder("data/pizza_steak", image_size=224)    # doctest: +SKIP
+    >>> data = load_image_folder("data/pizza_steak", image_size=224, batch_size=32, seed=42,    # doctest: +SKIP
+    ...                          validation_split=0.2, test_split=0.2)
     >>> data.class_names
     ['pizza', 'steak']
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from tfjourney.blueprints import COUNT, HOLDOUT
 from tfjourney.data.image_files import (
     class_trees,
     existing_dir,
@@ -61,19 +63,12 @@ class ImageData:
 
 
 def _check_fractions(validation_split: float, test_split: float, batch_size: int) -> None:
-    """Reject split fractions and batch sizes that cannot work."""
-    if not 0 <= validation_split < 1:
-        raise ConfigError(
-            f"validation_split must be in [0, 1), got {validation_split}. "
-            "If you wish to hold out 20% of train for validation, pass validation_split=0.2."
-        )
-    if not 0 <= test_split < 1:
-        raise ConfigError(
-            f"test_split must be in [0, 1), got {test_split}. "
-            "If you wish to hold out 20% of the images for testing, pass test_split=0.2."
-        )
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}. Pass e.g. 32.")
+    """Reject split fractions and batch sizes that cannot work (0 holds nothing out)."""
+    HOLDOUT.check("validation_split", validation_split, " (0 holds no validation images out)")
+    HOLDOUT.check("test_split", test_split, " (0 needs the train/ + test/ layout)")
+    if not isinstance(batch_size, (int, np.integer)):
+        raise ConfigError(f"`batch_size` must be a whole number, got {batch_size!r}.")
+    COUNT.check("batch_size", batch_size)
 
 
 # --------------------------------------------------------------------------- splitting
@@ -115,10 +110,10 @@ def _split(
     """Carve test (single tree) and val (when no val folder) with the seed, stratified."""
     rng = np.random.default_rng(seed)
     if "all" in scanned:
-        if test_split <= 0:
+        if not test_split:
             raise ConfigError(
                 f"{folder} is a single class tree, so a test set must be carved from it, but "
-                "test_split is 0. Pass test_split=0.2, or use the train/ + test/ layout."
+                "`test_split` is 0; pass a fraction such as 0.2, or use the train/ + test/ layout."
             )
         rest, test = _carve(scanned["all"], test_split, rng, "test", folder)
     else:
@@ -183,18 +178,31 @@ def _scan_all(
 
 def load_image_folder(
     data_dir: str | os.PathLike,
-    image_size: int | tuple[int, int] = 224,
-    batch_size: int = 32,
-    seed: int = 42,
-    validation_split: float = 0.2,
-    test_split: float = 0.2,
-    strict: bool = False,
     *,
+    image_size: int | tuple[int, int],
+    batch_size: int,
+    seed: int,
+    validation_split: float,
+    test_split: float,
+    strict: bool = False,
     progress: Progress | None = None,
 ) -> ImageData:
     """Scan, validate and split an image folder into batched train/val/test ``tf.data`` pipelines.
 
-    ``progress`` shows the scan (default: nothing is shown).
+    Args:
+        data_dir: a train/ + test/ (+ val/) folder of class folders, or one class-folder tree.
+        image_size: side (or (height, width)) every image is resized to.
+        batch_size: images per batch.
+        seed: decides the shuffles and the carved splits.
+        validation_split: fraction of the training images held out for validation (0: none).
+        test_split: fraction held out for testing in the single-tree layout.
+        strict: raise on unreadable images instead of skipping them with a warning.
+        progress: shows the scan (default: nothing is shown).
+
+    Returns:
+        ImageData: the batched splits, the class names and the files behind each split.
+
+    The blueprint's config supplies every value (`tfjourney.blueprints`); there are no defaults here.
     """
     size = image_size_pair(image_size)
     _check_fractions(validation_split, test_split, batch_size)
@@ -223,10 +231,10 @@ def load_image_folder(
 def load_labelled_images(
     data_dir: str | os.PathLike,
     class_names: list[str],
-    image_size: int | tuple[int, int] = 224,
-    batch_size: int = 32,
-    strict: bool = False,
     *,
+    image_size: int | tuple[int, int],
+    batch_size: int,
+    strict: bool = False,
     progress: Progress | None = None,
 ) -> tuple[tf.data.Dataset, list[tuple[Path, int]]]:
     """Every image of a folder (its test/ tree in the course layout), labelled in `class_names` order.

@@ -27,6 +27,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from tfjourney.blueprints import IMAGE_SIDE, MAX_IMAGE_SIZE  # noqa: F401  (MAX_IMAGE_SIZE: re-exported)
 from tfjourney.data.cache import cache_root
 from tfjourney.errors import ConfigError, DataError, TfjourneyWarning
 from tfjourney.progress import Phase
@@ -35,7 +36,6 @@ IMAGE_EXTENSIONS = (
     ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff",
     ".ppm", ".pgm", ".pbm", ".pnm", ".tga", ".ico",
 )  # fmt: skip
-MAX_IMAGE_SIZE = 1024
 
 _NATIVE_FORMATS = {"JPEG", "MPO", "PNG", "GIF", "BMP", "WEBP"}  # tf.io.decode_image handles these
 _ORIENTATION_TAG = 0x0112
@@ -66,13 +66,12 @@ def image_size_pair(image_size: int | Sequence[int]) -> tuple[int, int]:
         size = (int(image_size[0]), int(image_size[1]))
     else:
         raise ConfigError(
-            f"image_size must be an int or an (height, width) pair, got {image_size!r}. "
-            "If you wish to use 224x224 images, pass image_size=224."
+            f"`image_size` must be an int or an (height, width) pair, got {image_size!r}; "
+            "pass e.g. image_size=128 for 128x128 images."
         )
-    if not all(0 < v <= MAX_IMAGE_SIZE for v in size):
+    if not all(side in IMAGE_SIDE for side in size):
         raise ConfigError(
-            f"image_size {size[0]}x{size[1]} is out of range; each side must be between 1 and "
-            f"{MAX_IMAGE_SIZE}. If you wish to train at the usual size, pass image_size=224."
+            f"`image_size` {size[0]}x{size[1]} is out of range; each side must be {IMAGE_SIDE.describe()} pixels."
         )
     return size
 
@@ -268,10 +267,10 @@ def report_skipped(skipped: list[Path], folder: Path, strict: bool) -> None:
     if strict:
         raise DataError(
             f"{len(names)} unreadable image(s) in {folder}: {shown}. Delete or replace them, or "
-            "drop --strict to skip them with a warning."
+            "drop `strict` to skip them with a warning."
         )
     warnings.warn(
-        f"skipped {len(names)} unreadable image(s): {shown} (pass --strict to make this an error)",
+        f"skipped {len(names)} unreadable image(s): {shown} (pass `strict` to make this an error)",
         TfjourneyWarning,
         stacklevel=3,
     )
@@ -349,7 +348,7 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def read_image(path: str | os.PathLike, image_size: int | tuple[int, int] = 224, center_crop: bool = False) -> np.ndarray:
+def read_image(path: str | os.PathLike, image_size: int | tuple[int, int], center_crop: bool = False) -> np.ndarray:
     """One image file -> float32 ``[H, W, 3]`` in 0..255, upright, resized like the pipeline does.
 
     ``center_crop`` first cuts the largest centred square, as ImageNet evaluation does, so a tall

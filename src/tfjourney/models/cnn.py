@@ -10,6 +10,7 @@ import math
 
 import keras
 
+from tfjourney.blueprints import CnnConfig
 from tfjourney.errors import ConfigError
 from tfjourney.models.heads import classifier_output
 
@@ -51,33 +52,34 @@ def smallest_image_size(conv_blocks: int, kernel_size: int, strides: int, paddin
     return size
 
 
-def check_cnn_shapes(config: dict) -> None:
-    args = (config["conv_blocks"], config["kernel_size"], config["strides"], config["padding"])
-    if min(feature_map_sizes(config["image_size"], *args)) < 1:
+def check_cnn_shapes(config: CnnConfig) -> None:
+    """The feature maps must keep at least one pixel through every block: a check across keys."""
+    args = (config.conv_blocks, config.kernel_size, config.strides, config.padding)
+    if min(feature_map_sizes(config.image_size, *args)) < 1:
         smallest = smallest_image_size(*args)
         raise ConfigError(
-            f"--image-size {config['image_size']} is too small for {config['conv_blocks']} conv blocks with kernel "
-            f"{config['kernel_size']}, stride {config['strides']}, padding {config['padding']!r}: the feature maps shrink "
-            f"to nothing; pass --image-size {smallest} or more, fewer --conv-blocks, or --padding same."
+            f"`image_size` {config.image_size} is too small for {config.conv_blocks} conv blocks with kernel "
+            f"{config.kernel_size}, stride {config.strides}, padding {config.padding!r}: the feature maps shrink "
+            f"to nothing; pass `image_size` {smallest} or more, fewer `conv_blocks`, or `padding` same."
         )
 
 
-def build_cnn(config: dict, n_classes: int, seed: int | None = None) -> keras.Model:
+def build_cnn(config: CnnConfig, n_classes: int, seed: int | None = None) -> keras.Model:
     """(Conv2D -> Conv2D -> Pool) x blocks -> Flatten -> Dense output, layer names stable for explain."""
     check_cnn_shapes(config)
-    size = config["image_size"]
+    size = config.image_size
     inputs = keras.Input(shape=(size, size, 3), name="image")
-    x = build_augmentation(seed)(inputs) if config["augment"] else inputs
+    x = build_augmentation(seed)(inputs) if config.augment else inputs
     x = keras.layers.Rescaling(1.0 / 255, name="rescale")(x)
-    pool = keras.layers.MaxPooling2D if config["pool"] == "max" else keras.layers.AveragePooling2D
-    for block in range(1, config["conv_blocks"] + 1):
+    pool = keras.layers.MaxPooling2D if config.pool == "max" else keras.layers.AveragePooling2D
+    for block in range(1, config.conv_blocks + 1):
         for conv in (1, 2):
             x = keras.layers.Conv2D(
-                config["filters"],
-                config["kernel_size"],
-                strides=config["strides"],
-                padding=config["padding"],
-                activation=config["activation"],
+                config.filters,
+                config.kernel_size,
+                strides=config.strides,
+                padding=config.padding,
+                activation=config.activation,
                 name=f"block{block}_conv{conv}",
             )(x)
         x = pool(pool_size=2, name=f"block{block}_pool")(x)

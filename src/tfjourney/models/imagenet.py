@@ -11,6 +11,7 @@ from importlib import resources
 
 import numpy as np
 
+from tfjourney.blueprints import IMAGENET_TOP_K
 from tfjourney.errors import ConfigError, DataError
 
 NUM_CLASSES = 1000
@@ -27,7 +28,7 @@ def imagenet_class_names() -> list[str]:
     return names
 
 
-def decode_top_k(probabilities: np.ndarray, k: int = 5) -> list[list[tuple[str, float]]]:
+def decode_top_k(probabilities: np.ndarray, k: int = IMAGENET_TOP_K) -> list[list[tuple[str, float]]]:
     """Per image, the ``k`` most probable (class name, probability) pairs, best first."""
     probs = np.asarray(probabilities, dtype=np.float64)
     if probs.ndim == 1:

@@ -15,6 +15,7 @@ import numpy as np
 from keras import ops
 import pandas as pd
 
+from tfjourney.blueprints import TabularConfig
 from tfjourney.data.columns import to_days, to_number
 from tfjourney.models.heads import classifier_output
 
@@ -276,7 +277,7 @@ def _dict_input_model(inputs: dict, output, name: str) -> keras.Model:
 
 
 def build_regression_model(
-    plans: list[ColumnPlan], config: dict, target_mean: float = 0.0, target_std: float = 1.0
+    plans: list[ColumnPlan], config: TabularConfig, target_mean: float = 0.0, target_std: float = 1.0
 ) -> keras.Model:
     """Hidden ReLU stack -> 1 unit; a linear output is rescaled to the target's units.
 
@@ -284,18 +285,18 @@ def build_regression_model(
     the default learning rate work for targets in the thousands (insurance charges).
     """
     inputs, features = build_preprocessing(plans)
-    x = _hidden_stack(features, tuple(config["hidden"]), config["activation"])
-    activation = None if config["output_activation"] == "none" else config["output_activation"]
+    x = _hidden_stack(features, config.hidden, config.activation)
+    activation = None if config.output_activation == "none" else config.output_activation
     output = keras.layers.Dense(1, activation=activation, name="output")(x)
     if activation is None:
         output = keras.layers.Rescaling(scale=target_std, offset=target_mean, name="to_target_units")(output)
     return _dict_input_model(inputs, output, "regression")
 
 
-def build_classification_model(plans: list[ColumnPlan], config: dict, n_classes: int) -> keras.Model:
+def build_classification_model(plans: list[ColumnPlan], config: TabularConfig, n_classes: int) -> keras.Model:
     """Hidden stack -> the course's classifier output (1 sigmoid unit, or 1 softmax unit per class)."""
     inputs, features = build_preprocessing(plans)
-    x = _hidden_stack(features, tuple(config["hidden"]), config["activation"])
+    x = _hidden_stack(features, config.hidden, config.activation)
     head = classifier_output(n_classes)
     output = keras.layers.Dense(head.units, activation=head.activation, name="output")(x)
     return _dict_input_model(inputs, output, "binary_classification" if n_classes == 2 else "multiclass_classification")

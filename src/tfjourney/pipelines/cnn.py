@@ -12,7 +12,6 @@ from pathlib import Path
 
 from tfjourney import plots
 from tfjourney.blueprints import DEFAULT_SEED, get_blueprint
-from tfjourney.errors import ConfigError
 from tfjourney.models.cnn import build_cnn, check_cnn_shapes
 from tfjourney.pipelines.images import (
     compile_classifier,
@@ -22,22 +21,11 @@ from tfjourney.pipelines.images import (
     load_for_training,
     plot_augmentation_examples,
     resolve_image_source,
-    validate_image_config,
 )
 from tfjourney.runs import Run, RunWriter, check_can_write, default_run_dir, load_run, new_run_record
 from tfjourney.progress import Progress
 from tfjourney.training.fit import default_callbacks, fit, set_seed
 from tfjourney.training.progress import epoch_callbacks
-
-
-def _validate_cnn_config(config: dict) -> dict:
-    validate_image_config(config)
-    if not 1 <= config["filters"] <= 512:
-        raise ConfigError(f"--filters {config['filters']} must be between 1 and 512; the course uses 10, 32, 64 or 128.")
-    if not 1 <= config["conv_blocks"] <= 6:
-        raise ConfigError(f"--conv-blocks {config['conv_blocks']} must be between 1 and 6; Tiny VGG uses 2.")
-    check_cnn_shapes(config)
-    return config
 
 
 def train_cnn(
@@ -60,27 +48,28 @@ def train_cnn(
     folder, source, native_size = resolve_image_source(data)
     if hyperparameters.get("image_size") is None and native_size is not None:
         hyperparameters["image_size"] = native_size
-    config = _validate_cnn_config(get_blueprint("cnn").resolve(**hyperparameters))
+    config = get_blueprint("cnn").resolve(**hyperparameters)
+    check_cnn_shapes(config)
     run_dir = Path(out) if out else default_run_dir("cnn")
     check_can_write(run_dir, overwrite)
     image_data = load_for_training(folder, config, seed, strict, progress)
     n_classes = len(image_data.class_names)
     set_seed(seed)
     model = build_cnn(config, n_classes, seed=seed)
-    compile_classifier(model, n_classes, config["learning_rate"])
+    compile_classifier(model, n_classes, config.learning_rate)
     record = new_run_record("cnn", config, seed, data_record(image_data, source, folder), command)
 
     with RunWriter(run_dir, overwrite) as staging:
         callbacks = default_callbacks(
-            staging / "history.csv", config["patience"], tensorboard_dir=(staging / "logs" / "fit") if tensorboard else None
+            staging / "history.csv", config.patience, tensorboard_dir=(staging / "logs" / "fit") if tensorboard else None
         ) + epoch_callbacks(progress, "training", verbose)
-        result = fit(model, image_data.train, image_data.val, config["epochs"], callbacks, verbose=verbose)
+        result = fit(model, image_data.train, image_data.val, config.epochs, callbacks, verbose=verbose)
         started = time.perf_counter()
         metrics = evaluate_on_test(model, image_data, staging, progress)
         record["timings"] = {"train_seconds": result.seconds, "evaluate_seconds": time.perf_counter() - started}
         record["training"] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch}
         plots.plot_loss_curves(result.history, staging / "plots" / "loss.png", title=f"Tiny VGG on {Path(source).name}")
-        if config["augment"]:
+        if config.augment:
             plot_augmentation_examples(model.get_layer("augmentation"), image_data, staging / "plots" / "augmentation.png")
         finish_image_run(staging, model, record, metrics, image_data.class_names)
     return load_run(run_dir)

@@ -11,14 +11,14 @@ import pandas as pd
 
 from tfjourney import plots
 from tfjourney.data.embedded_images import EMBEDDED_IMAGE_DATASETS, EMBEDDED_IMAGE_SIZES, materialize_image_dataset
+from tfjourney.blueprints import COUNT, PREDICT_TOP_K, CnnConfig, TransferConfig
 from tfjourney.data.image_datasets import ImageData, load_image_folder, load_labelled_images
-from tfjourney.data.image_files import MAX_IMAGE_SIZE, read_image
-from tfjourney.errors import ConfigError, DataError, RunFolderError
+from tfjourney.data.image_files import read_image
+from tfjourney.errors import DataError, RunFolderError
 from tfjourney.models.heads import classifier_output
 from tfjourney.models.summary import model_record
 from tfjourney.reports import write_report
 from tfjourney.progress import Progress
-from tfjourney.training.fit import check_training_numbers
 from tfjourney.training.progress import predict_with_progress
 from tfjourney.metrics import class_probabilities, classification_metrics, predicted_labels
 from tfjourney.runs import IMAGE_BLUEPRINTS, METRICS_FILE, MODEL_FILE, RUN_FILE, Run, write_json
@@ -26,19 +26,13 @@ from tfjourney.runs import IMAGE_BLUEPRINTS, METRICS_FILE, MODEL_FILE, RUN_FILE,
 GRID_SIZE = 20
 
 
-def validate_image_config(config: dict) -> dict:
-    """Ranges argparse cannot check, shared by the CNN and transfer blueprints."""
-    if not 0 < config["image_size"] <= MAX_IMAGE_SIZE:
-        raise ConfigError(f"--image-size {config['image_size']} must be between 1 and {MAX_IMAGE_SIZE} pixels; 224 is typical.")
-    check_training_numbers(config)
-    return config
-
-
-def load_for_training(folder: Path, config: dict, seed: int, strict: bool, progress: Progress | None = None) -> ImageData:
+def load_for_training(
+    folder: Path, config: CnnConfig | TransferConfig, seed: int, strict: bool, progress: Progress | None = None
+) -> ImageData:
     """The image folder split and batched as the blueprint config says (image size, batch, splits)."""
     return load_image_folder(
-        folder, config["image_size"], config["batch_size"], seed, config["validation_split"], config["test_split"], strict,
-        progress=progress,
+        folder, image_size=config.image_size, batch_size=config.batch_size, seed=seed,
+        validation_split=config.validation_split, test_split=config.test_split, strict=strict, progress=progress,
     )
 
 
@@ -168,13 +162,13 @@ def _image_size_of(run: Run) -> list[int]:
     return run.record["data"]["image_size"]
 
 
-def predict_images(run: Run, paths: list[str | Path], top_k: int = 1) -> pd.DataFrame:
+def predict_images(run: Run, paths: list[str | Path], top_k: int = PREDICT_TOP_K) -> pd.DataFrame:
     """Class and probability per image (top-k rows per image when `top_k` > 1)."""
     if run.blueprint not in IMAGE_BLUEPRINTS:
         raise RunFolderError(f"{run.path} is a {run.blueprint} run; image prediction needs a cnn or transfer run.")
     class_names = run.record["data"]["class_names"]
-    if top_k < 1:
-        raise DataError(f"--top-k {top_k} must be at least 1.")
+    if top_k not in COUNT:
+        raise DataError(f"`top_k` {top_k} must be {COUNT.describe()}.")
     images = load_images(paths, tuple(_image_size_of(run)))
     probabilities = class_probabilities(run.load_model().predict(images, verbose=0))
     rows = []
@@ -189,7 +183,7 @@ def evaluate_images(run: Run, data: str | Path) -> dict:
     """The run's model on another image folder of (some of) the same classes: every image counts."""
     folder, _, _ = resolve_image_source(data)
     class_names = run.record["data"]["class_names"]
-    dataset, files = load_labelled_images(folder, class_names, tuple(_image_size_of(run)))
+    dataset, files = load_labelled_images(folder, class_names, image_size=tuple(_image_size_of(run)), batch_size=run.record["config"]["batch_size"])
     probabilities = run.load_model().predict(dataset, verbose=0)
     labels = np.array([label for _, label in files])
     return {"images": len(files), **classification_metrics(labels, probabilities, class_names)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import keras
@@ -19,7 +20,7 @@ import tensorflow as tf
 
 from tfjourney import plots
 from tfjourney.baselines import classification_baselines, dates_that_do_not_help, regression_baselines
-from tfjourney.blueprints import DEFAULT_SEED, get_blueprint
+from tfjourney.blueprints import DEFAULT_SEED, TabularConfig, get_blueprint
 from tfjourney.data.columns import LEFT_OUT, ColumnThresholds, to_number
 from tfjourney.data.tabular import (
     Table,
@@ -62,22 +63,10 @@ from tfjourney.runs import (
 )
 from tfjourney.progress import Progress, format_duration
 from tfjourney.training.budget import plan_budget
-from tfjourney.training.fit import check_training_numbers, default_callbacks, fit, make_loss, make_optimizer, set_seed
+from tfjourney.training.fit import default_callbacks, fit, make_loss, make_optimizer, set_seed
 from tfjourney.training.lr_finder import find_learning_rate
 from tfjourney.training.progress import epoch_callbacks, predict_with_progress
 
-
-
-def validate_tabular_config(config: dict) -> dict:
-    """Check the numbers argparse cannot: positive sizes, sensible fractions."""
-    hidden = tuple(int(u) for u in config["hidden"])
-    if not hidden or min(hidden) < 1:
-        raise ConfigError(f"--hidden {config['hidden']!r} needs at least one layer of at least 1 neuron; pass e.g. --hidden 100,100.")
-    check_training_numbers(config)
-    for key in ("test_size", "validation_split"):
-        if not 0 < config[key] < 1:
-            raise ConfigError(f"{key} {config[key]} must be between 0 and 1 (exclusive), e.g. 0.2.")
-    return {**config, "hidden": list(hidden)}
 
 
 def _task_of(kind: str, table: Table, requested: str) -> tuple[str, list[str]]:
@@ -86,19 +75,19 @@ def _task_of(kind: str, table: Table, requested: str) -> tuple[str, list[str]]:
     class_names = class_names_of(table.y)
     inferred = "binary" if len(class_names) == 2 else "multiclass"
     if requested not in ("auto", inferred):
-        raise ConfigError(f"--task {requested} does not fit target {table.target!r}, which has {len(class_names)} classes; drop --task to infer it ({inferred}).")
+        raise ConfigError(f"`task` {requested} does not fit target {table.target!r}, which has {len(class_names)} classes; drop `task` to infer it ({inferred}).")
     return inferred, class_names
 
 
-def _check_output_fits_task(task: str, class_names: list[str], config: dict) -> None:
+def _check_output_fits_task(task: str, class_names: list[str], config: TabularConfig) -> None:
     """A sigmoid unit is for two classes, softmax for more: a mismatch trains but predicts nonsense."""
     if task == "regression":
         return
     head = classifier_output(len(class_names))
-    if config["output_activation"] not in ("auto", head.activation):
-        raise ConfigError(f"--output-activation {config['output_activation']} does not fit a {task} target, which uses {head.activation}; leave it at auto.")
-    if config["loss"] not in ("auto", head.loss):
-        raise ConfigError(f"--loss {config['loss']} does not fit a {task} target, which uses {head.loss}; leave it at auto.")
+    if config.output_activation not in ("auto", head.activation):
+        raise ConfigError(f"`output_activation` {config.output_activation} does not fit a {task} target, which uses {head.activation}; leave it at auto.")
+    if config.loss not in ("auto", head.loss):
+        raise ConfigError(f"`loss` {config.loss} does not fit a {task} target, which uses {head.loss}; leave it at auto.")
 
 
 def _targets(frame: pd.DataFrame, table: Table, class_names: list[str]) -> np.ndarray:
@@ -126,12 +115,12 @@ def _build(task: str, plans, config, y_fit, class_names) -> keras.Model:
     return build_classification_model(plans, config, len(class_names))
 
 
-def _compile(model: keras.Model, task: str, config: dict, learning_rate: float, n_classes: int) -> None:
+def _compile(model: keras.Model, task: str, config: TabularConfig, learning_rate: float, n_classes: int) -> None:
     if task == "regression":
-        loss, metrics = make_loss(config["loss"]), ["mae"]
+        loss, metrics = make_loss(config.loss), ["mae"]
     else:
         loss, metrics = classifier_output(n_classes).loss, ["accuracy"]
-    model.compile(optimizer=make_optimizer(config["optimizer"], learning_rate), loss=loss, metrics=metrics)
+    model.compile(optimizer=make_optimizer(config.optimizer, learning_rate), loss=loss, metrics=metrics)
 
 
 def train_tabular(
@@ -161,48 +150,49 @@ def train_tabular(
     otherwise the batch grows with the rows (see tfjourney.training.budget).
     """
     blueprint = get_blueprint(kind)
-    config = validate_tabular_config(blueprint.resolve(**hyperparameters))
+    config = blueprint.resolve(**hyperparameters)
     run_dir = Path(out) if out else default_run_dir(kind)
     check_can_write(run_dir, overwrite)
     table = load_table(
         data, target, drop, kind, encoding=encoding,
         thresholds=ColumnThresholds.from_config(config), column_types=column_types, keep=keep,
     )
-    task, class_names = _task_of(kind, table, config.get("task", "auto"))
+    task, class_names = _task_of(kind, table, getattr(config, "task", "auto"))
     _check_output_fits_task(task, class_names, config)
-    config["task"] = task
+    if kind == "classification":
+        config = replace(config, task=task)
     timings: dict[str, float] = {}
 
     stratify = table.y.astype(str) if class_names else None
-    train_df, test_df = split_frame(table.frame, config["test_size"], seed, stratify)
-    fit_df, val_df = split_frame(train_df, config["validation_split"], seed, train_df[table.target].astype(str) if class_names else None)
+    train_df, test_df = split_frame(table.frame, config.test_size, seed, stratify)
+    fit_df, val_df = split_frame(train_df, config.validation_split, seed, train_df[table.target].astype(str) if class_names else None)
     plans = _plan(fit_df, table, config)
     y_fit, y_val, y_test = (_targets(f, table, class_names) for f in (fit_df, val_df, test_df))
     plans, left_out = _leave_out_useless_dates(plans, fit_df, y_fit, val_df, y_val, task, seed, keep)
     table.notes += [f"column {name!r}: {why}" for name, why in left_out.items()]
     budget = plan_budget(
-        rows=len(fit_df), batch_size=config["batch_size"], epochs=config["epochs"], steps_per_epoch=config["steps_per_epoch"],
-        max_steps=config["max_steps"], grow_batch=hyperparameters.get("batch_size") is None,
+        rows=len(fit_df), batch_size=config.batch_size, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
+        max_steps=config.max_steps, grow_batch=hyperparameters.get("batch_size") is None,
     )
-    config["batch_size"], config["epochs"] = budget.batch_size, budget.epochs
+    config = replace(config, batch_size=budget.batch_size, epochs=budget.epochs)
 
     set_seed(seed)
-    fit_ds = _dataset(fit_df, y_fit, plans, config["batch_size"], seed, shuffle=True)
-    val_ds = _dataset(val_df, y_val, plans, config["batch_size"], seed, shuffle=False)
+    fit_ds = _dataset(fit_df, y_fit, plans, config.batch_size, seed, shuffle=True)
+    val_ds = _dataset(val_df, y_val, plans, config.batch_size, seed, shuffle=False)
     lr_result = None
     if find_lr:
         started = time.perf_counter()
         sweep_model = _build(task, plans, config, y_fit, class_names)
-        _compile(sweep_model, task, config, config["learning_rate"], len(class_names))
+        _compile(sweep_model, task, config, config.learning_rate, len(class_names))
         with (progress or Progress.silent()).phase("finding the learning rate") as phase:
-            lr_result = find_learning_rate(sweep_model, fit_ds, steps_per_epoch=int(np.ceil(len(fit_df) / config["batch_size"])))
+            lr_result = find_learning_rate(sweep_model, fit_ds, steps_per_epoch=int(np.ceil(len(fit_df) / config.batch_size)))
             phase.done(f"learning-rate finder: suggests {lr_result.suggested:.3g} ({format_duration(phase.elapsed)})")
-        config["learning_rate"] = lr_result.suggested
+        config = replace(config, learning_rate=lr_result.suggested)
         timings["find_lr_seconds"] = time.perf_counter() - started
         set_seed(seed)
 
     model = _build(task, plans, config, y_fit, class_names)
-    _compile(model, task, config, config["learning_rate"], len(class_names))
+    _compile(model, task, config, config.learning_rate, len(class_names))
     record = new_run_record(
         kind,
         config,
@@ -225,9 +215,9 @@ def train_tabular(
 
     with RunWriter(run_dir, overwrite) as staging:
         callbacks = default_callbacks(
-            staging / "history.csv", config["patience"], tensorboard_dir=(staging / "logs" / "fit") if tensorboard else None
+            staging / "history.csv", config.patience, tensorboard_dir=(staging / "logs" / "fit") if tensorboard else None
         ) + epoch_callbacks(progress, "training", verbose)
-        result = fit(model, fit_ds, val_ds, config["epochs"], callbacks, verbose=verbose)
+        result = fit(model, fit_ds, val_ds, config.epochs, callbacks, verbose=verbose)
         timings["train_seconds"] = result.seconds
         record["training"] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch}
 
@@ -252,15 +242,15 @@ def train_tabular(
     return load_run(run_dir)
 
 
-def _plan(fit_df: pd.DataFrame, table: Table, config: dict) -> list[ColumnPlan]:
+def _plan(fit_df: pd.DataFrame, table: Table, config: TabularConfig) -> list[ColumnPlan]:
     """Each used column's treatment, from its role and the training split's statistics."""
     roles = {r.name: r for r in table.roles}
     return plan_columns(
         fit_df[table.features],
         {name: r.role for name, r in roles.items()},
         date_formats={name: r.date_format for name, r in roles.items()},
-        hash_buckets=config["hash_buckets"],
-        text_tokens=config["text_tokens"],
+        hash_buckets=config.hash_buckets,
+        text_tokens=config.text_tokens,
     )
 
 

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import keras
@@ -24,7 +25,7 @@ import pandas as pd
 import tensorflow as tf
 
 from tfjourney import plots
-from tfjourney.blueprints import DEFAULT_SEED, get_blueprint
+from tfjourney.blueprints import DEFAULT_SEED, IMAGENET_TOP_K, TransferConfig, get_blueprint
 from tfjourney.data.image_datasets import ImageData
 from tfjourney.data.image_files import read_image
 from tfjourney.errors import ConfigError, DataError
@@ -42,7 +43,6 @@ from tfjourney.pipelines.images import (
     labels_of,
     plot_augmentation_examples,
     resolve_image_source,
-    validate_image_config,
 )
 from tfjourney.runs import Run, RunWriter, check_can_write, default_run_dir, load_run, new_run_record
 from tfjourney.progress import Phase, Progress, per_second
@@ -50,7 +50,6 @@ from tfjourney.training.fit import FitResult, default_callbacks, fit, set_seed
 from tfjourney.training.progress import epoch_callbacks, predict_with_progress
 
 POOL_LAYER = "pool"
-IMAGENET_TOP_K = 5
 HEAD_LAYER = "classifier"
 
 
@@ -86,7 +85,7 @@ def fine_tunable_layers(backbone: keras.Model) -> list[keras.layers.Layer]:
 def check_fine_tune_layers(backbone: keras.Model, n: int) -> None:
     maximum = len(fine_tunable_layers(backbone))
     if not 0 <= n <= maximum:
-        raise ConfigError(f"--fine-tune-layers {n} is larger than {backbone.name}'s {maximum} layers; pass at most {maximum}.")
+        raise ConfigError(f"`fine_tune_layers` {n} is larger than {backbone.name}'s {maximum} layers; pass at most {maximum}.")
 
 
 def unfreeze_top_layers(backbone: keras.Model, n: int) -> int:
@@ -133,33 +132,33 @@ def _train_head_on_embeddings(model, image_data: ImageData, config, seed, callba
         phase.done(per_second("embedded", count, "images", phase.elapsed))
     embed_seconds = time.perf_counter() - started
     head = head_model(model, train[0].shape[1])
-    compile_classifier(head, len(image_data.class_names), config["learning_rate"])
+    compile_classifier(head, len(image_data.class_names), config.learning_rate)
     set_seed(seed)
     result = fit(
         head,
-        embedding_dataset(*train, config["batch_size"], seed, shuffle=True),
-        embedding_dataset(*val, config["batch_size"], seed, shuffle=False) if val else None,
-        config["epochs"],
+        embedding_dataset(*train, config.batch_size, seed, shuffle=True),
+        embedding_dataset(*val, config.batch_size, seed, shuffle=False) if val else None,
+        config.epochs,
         callbacks + epoch_callbacks(progress, "training the head", verbose),
         verbose=verbose,
     )
     return result, {"embed_seconds": embed_seconds, "head_seconds": result.seconds}
 
 
-def _callbacks(staging: Path, config: dict, tensorboard: bool, append: bool) -> list[keras.callbacks.Callback]:
+def _callbacks(staging: Path, config: TransferConfig, tensorboard: bool, append: bool) -> list[keras.callbacks.Callback]:
     """Both phases: early stopping with the best weights restored, one history.csv, optional TensorBoard."""
     return default_callbacks(
-        staging / "history.csv", config["patience"], reduce_lr=False, append=append,
+        staging / "history.csv", config.patience, reduce_lr=False, append=append,
         tensorboard_dir=(staging / "logs" / ("fine_tune" if append else "feature_extraction")) if tensorboard else None,
     )
 
 
 def _phase1(model, image_data, config, seed, staging: Path, tensorboard: bool, verbose, progress) -> tuple[FitResult, dict]:
     callbacks = _callbacks(staging, config, tensorboard, append=False)
-    if config["augment"]:
-        compile_classifier(model, len(image_data.class_names), config["learning_rate"])
+    if config.augment:
+        compile_classifier(model, len(image_data.class_names), config.learning_rate)
         callbacks += epoch_callbacks(progress, "feature extraction", verbose)
-        result = fit(model, image_data.train, image_data.val, config["epochs"], callbacks, verbose=verbose)
+        result = fit(model, image_data.train, image_data.val, config.epochs, callbacks, verbose=verbose)
         return result, {"phase1_seconds": result.seconds}
     result, timings = _train_head_on_embeddings(model, image_data, config, seed, callbacks, verbose, progress)
     return result, {**timings, "phase1_seconds": timings["embed_seconds"] + timings["head_seconds"]}
@@ -175,12 +174,12 @@ def augmented(dataset: tf.data.Dataset, seed: int) -> tf.data.Dataset:
     return dataset.map(lambda images, labels: (augmentation(images, training=True), labels))
 
 
-def augments_fine_tuning_data(config: dict) -> bool:
+def augments_fine_tuning_data(config: TransferConfig) -> bool:
     """Phase 2 adds its own augmentation only when it runs, is asked for, and the model does not augment already."""
-    return bool(config["fine_tune_layers"]) and config["fine_tune_augment"] and not config["augment"]
+    return bool(config.fine_tune_layers) and config.fine_tune_augment and not config.augment
 
 
-def fine_tune_training_data(image_data: ImageData, config: dict, seed: int) -> tf.data.Dataset:
+def fine_tune_training_data(image_data: ImageData, config: TransferConfig, seed: int) -> tf.data.Dataset:
     """Phase 2's training images: augmented where `augments_fine_tuning_data` says so."""
     return augmented(image_data.train, seed) if augments_fine_tuning_data(config) else image_data.train
 
@@ -195,11 +194,11 @@ def _phase2(
     the data it is judged by. Returns (fit result, layers that trained, whether it was kept).
     """
     phase1_weights = model.get_weights()
-    trainable = unfreeze_top_layers(backbone, config["fine_tune_layers"])
-    compile_classifier(model, len(image_data.class_names), config["learning_rate"] * config["fine_tune_lr_factor"])
+    trainable = unfreeze_top_layers(backbone, config.fine_tune_layers)
+    compile_classifier(model, len(image_data.class_names), config.learning_rate * config.fine_tune_lr_factor)
     set_seed(seed)
     result = fit(
-        model, fine_tune_training_data(image_data, config, seed), image_data.val, phase1.epochs_run + config["fine_tune_epochs"],
+        model, fine_tune_training_data(image_data, config, seed), image_data.val, phase1.epochs_run + config.fine_tune_epochs,
         _callbacks(staging, config, tensorboard, append=True) + epoch_callbacks(progress, "fine-tuning", verbose),
         initial_epoch=phase1.epochs_run, verbose=verbose,
     )
@@ -217,18 +216,6 @@ def _test_accuracy(model: keras.Model, image_data: ImageData, progress: Progress
 
 
 # ----------------------------------------------------------------------------- the pipeline
-def _validate_transfer_config(config: dict) -> dict:
-    validate_image_config(config)
-    get_backbone_spec(config["backbone"])
-    if config["fine_tune_layers"] < 0:
-        raise ConfigError(f"--fine-tune-layers {config['fine_tune_layers']} must be 0 (no fine-tuning) or more.")
-    if config["fine_tune_layers"] and config["fine_tune_epochs"] < 1:
-        raise ConfigError(f"--fine-tune-epochs {config['fine_tune_epochs']} must be at least 1 when fine-tuning.")
-    if not 0 < config["fine_tune_lr_factor"] <= 1:
-        raise ConfigError(f"--fine-tune-lr-factor {config['fine_tune_lr_factor']} must be in (0, 1]; 0.1 is typical.")
-    return config
-
-
 def train_transfer(
     data: str | Path,
     *,
@@ -248,24 +235,24 @@ def train_transfer(
     ``progress`` shows each phase as it runs (default: nothing is shown); ``verbose`` prints Keras's own epoch lines.
     """
     folder, source, _ = resolve_image_source(data)
-    config = _validate_transfer_config(get_blueprint("transfer").resolve(**hyperparameters))
+    config = get_blueprint("transfer").resolve(**hyperparameters)
     run_dir = Path(out) if out else default_run_dir("transfer")
     check_can_write(run_dir, overwrite)
-    backbone = build_backbone(config["backbone"], config["image_size"], weights=weights or "imagenet")
-    check_fine_tune_layers(backbone, config["fine_tune_layers"])
+    backbone = build_backbone(config.backbone, config.image_size, weights=weights or "imagenet")
+    check_fine_tune_layers(backbone, config.fine_tune_layers)
     image_data = load_for_training(folder, config, seed, strict, progress)
     set_seed(seed)
-    model = build_transfer_model(backbone, len(image_data.class_names), config["augment"], seed=seed)
-    record = new_run_record("transfer", {**config, "weights": str(weights) if weights else "imagenet"}, seed,
+    model = build_transfer_model(backbone, len(image_data.class_names), config.augment, seed=seed)
+    record = new_run_record("transfer", {**asdict(config), "weights": str(weights) if weights else "imagenet"}, seed,
                             data_record(image_data, source, folder), command)
-    record["data"]["feature_extraction"] = "end-to-end with augmentation" if config["augment"] else "cached embeddings"
+    record["data"]["feature_extraction"] = "end-to-end with augmentation" if config.augment else "cached embeddings"
 
     with RunWriter(run_dir, overwrite) as staging:
         phase1, timings = _phase1(model, image_data, config, seed, staging, tensorboard, verbose, progress)
         training = {"epochs_run": phase1.epochs_run, "best_epoch": phase1.best_epoch}
         metrics_extra = {}
         history = phase1.history
-        if config["fine_tune_layers"]:
+        if config.fine_tune_layers:
             metrics_extra["phase1_accuracy"] = _test_accuracy(model, image_data, progress)
             phase2, trainable, kept = _phase2(model, backbone, image_data, config, seed, phase1, staging, tensorboard, verbose,
                                               progress)
@@ -276,25 +263,25 @@ def train_transfer(
                 epochs_run=phase1.epochs_run + phase2.epochs_run,
                 best_epoch=phase2.best_epoch if kept else phase1.best_epoch,
                 fine_tune_kept=kept,  # False: validation loss did not improve, so phase-1 weights were restored
-                fine_tune_layers_requested=config["fine_tune_layers"],
+                fine_tune_layers_requested=config.fine_tune_layers,
                 fine_tune_trainable_layers=trainable,  # fewer than requested: BatchNormalization stays frozen
             )
             plots.compare_historys(phase1.history, phase2.history, phase1.epochs_run, staging / "plots" / "compare_histories.png")
             history = {k: phase1.history.get(k, []) + phase2.history.get(k, []) for k in phase1.history}
         started = time.perf_counter()
         metrics = evaluate_on_test(model, image_data, staging, progress)
-        if config["fine_tune_layers"]:
+        if config.fine_tune_layers:
             metrics_extra["fine_tune_accuracy"] = metrics["accuracy"]
         metrics.update(metrics_extra)
         timings["evaluate_seconds"] = time.perf_counter() - started
         record["timings"], record["training"] = timings, training
-        plots.plot_loss_curves(history, staging / "plots" / "loss.png", title=f"{config['backbone']} on {Path(source).name}")
-        if config["augment"]:
+        plots.plot_loss_curves(history, staging / "plots" / "loss.png", title=f"{config.backbone} on {Path(source).name}")
+        if config.augment:
             plot_augmentation_examples(model.get_layer("augmentation"), image_data, staging / "plots" / "augmentation.png")
         elif augments_fine_tuning_data(config):
             plot_augmentation_examples(build_augmentation(seed), image_data, staging / "plots" / "augmentation.png")
-        record["model"] = {"backbone": {"name": config["backbone"], "layers": len(fine_tunable_layers(backbone)),
-                                        "feature_layer": get_backbone_spec(config["backbone"]).feature_layer}}
+        record["model"] = {"backbone": {"name": config.backbone, "layers": len(fine_tunable_layers(backbone)),
+                                        "feature_layer": get_backbone_spec(config.backbone).feature_layer}}
         finish_image_run(staging, model, record, metrics, image_data.class_names)
     return load_run(run_dir)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from tfjourney.blueprints import OPTIMIZERS, PLATEAU_FACTOR, PLATEAU_MIN_LR, SGD_MOMENTUM
 from tfjourney.errors import ConfigError
 
 
@@ -22,22 +23,16 @@ def set_seed(seed: int) -> None:
 
 
 def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    """The blueprint's `optimizer` by name: "adam", or "sgd" with momentum."""
     if name == "sgd":
-        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9)
-    return keras.optimizers.Adam(learning_rate=learning_rate)
+        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=SGD_MOMENTUM)
+    if name == "adam":
+        return keras.optimizers.Adam(learning_rate=learning_rate)
+    raise ConfigError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}.")
 
 
 def make_loss(name: str):
     return {"mae": "mae", "mse": "mse", "huber": keras.losses.Huber()}.get(name, name)
-
-
-def check_training_numbers(config: dict) -> None:
-    """The ranges argparse cannot check, shared by every blueprint: epochs, batch size, learning rate."""
-    for key in ("epochs", "batch_size"):
-        if config[key] < 1:
-            raise ConfigError(f"--{key.replace('_', '-')} {config[key]} must be at least 1.")
-    if not config["learning_rate"] > 0:
-        raise ConfigError(f"--lr {config['learning_rate']} must be a positive number such as 0.001.")
 
 
 def default_callbacks(
@@ -56,7 +51,7 @@ def default_callbacks(
         keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True),
     ]
     if reduce_lr:
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=max(patience // 3, 1), min_lr=1e-6))
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=PLATEAU_FACTOR, patience=max(patience // 3, 1), min_lr=PLATEAU_MIN_LR))
     if history_csv is not None:
         callbacks.append(keras.callbacks.CSVLogger(str(history_csv), append=append))
     if tensorboard_dir is not None:

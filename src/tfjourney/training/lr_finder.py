@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from tfjourney.blueprints import LR_FINDER_FALLBACK
+
 
 @dataclass
 class LRFinderResult:
@@ -70,7 +72,7 @@ def suggest_learning_rate(learning_rates: list[float], losses: list[float]) -> f
     smoothed = _smooth(np.asarray(losses, dtype="float64"))
     finite = np.isfinite(smoothed)
     if not finite.any():
-        return 1e-3
+        return LR_FINDER_FALLBACK
     best = int(np.nanargmin(np.where(finite, smoothed, np.inf)))
     return float(learning_rates[best] / 10)
 
