@@ -166,14 +166,18 @@ def test_the_cli_shows_config_keys_as_its_flags(capsys):
 
 
 # ----------------------------------------------------------------------------- the single source
-def _blueprint_keys() -> dict[str, set[type]]:
-    """Every config key, with the type(s) of its default; `seed` and `top_k` are blueprint values too."""
-    from tfjourney.blueprints import DEFAULT_SEED, IMAGENET_TOP_K
+def _blueprint_keys() -> dict[str, set]:
+    """Every config key (of the run blueprints and the studio's Playground), with its default value(s).
 
-    keys: dict[str, set[type]] = {"seed": {type(DEFAULT_SEED)}, "top_k": {type(IMAGENET_TOP_K)}}
-    for bp in BLUEPRINTS.values():
+    `seed` and `top_k` are blueprint values too.
+    """
+    from tfjourney.blueprints import DEFAULT_SEED, IMAGENET_TOP_K, PLAYGROUND, PREDICT_TOP_K
+
+    keys: dict[str, set] = {"seed": {DEFAULT_SEED}, "top_k": {IMAGENET_TOP_K, PREDICT_TOP_K}}
+    for bp in [*BLUEPRINTS.values(), PLAYGROUND]:
         for key, default in bp.defaults().items():
-            keys.setdefault(key, set()).add(type(default))
+            if not isinstance(default, tuple):
+                keys.setdefault(key, set()).add(default)
     return keys
 
 
@@ -204,6 +208,11 @@ def _names_key(node, keys) -> bool:
     return False
 
 
+def _same_value(value, defaults: set) -> bool:
+    """A literal equal to one of the key's defaults (True is not 1 here)."""
+    return any(type(value) is type(d) and value == d for d in defaults)
+
+
 def _restated(path, keys: dict[str, set[type]]) -> list[str]:
     """Literal defaults, literal range checks and module constants for blueprint keys in one file."""
     import ast
@@ -218,7 +227,7 @@ def _restated(path, keys: dict[str, set[type]]) -> list[str]:
             pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults))
             pairs += [(arg, d) for arg, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
             for arg, default in pairs:
-                if arg.arg in keys and isinstance(default, ast.Constant) and type(default.value) in keys[arg.arg]:
+                if arg.arg in keys and isinstance(default, ast.Constant) and _same_value(default.value, keys[arg.arg]):
                     found.append(f"line {node.lineno}: default {arg.arg}={default.value!r}")
         elif isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]

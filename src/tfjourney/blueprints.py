@@ -183,9 +183,10 @@ class Row:
 
     `key` names the config field the row controls (None for rows derived from the data, such
     as the input shape). A value must be one of `choices` when they are given, and inside
-    `range` when it is given (for a tuple such as `hidden`, every element). Its type is the
-    default's type: an int row takes whole numbers, a float row any number, a bool row
-    True or False.
+    `range` when it is given (for a tuple such as `hidden`, every element; a tuple's number
+    of elements must be inside `length`, at least one unless it says otherwise). Its type is
+    the default's type: an int row takes whole numbers, a float row any number, a bool row
+    True or False, a tuple row a list or tuple of its default's element type.
     """
 
     hyperparameter: str
@@ -195,6 +196,7 @@ class Row:
     choices: tuple[Any, ...] = ()
     source: str = "course"  # "course" for the seed's table, "tfjourney" for training rows we add
     range: Range | None = None
+    length: Range | None = None
 
     def check(self, value: Any) -> Any:
         """`value` converted to the row's type, or ConfigError naming the key and what it accepts."""
@@ -209,6 +211,20 @@ class Row:
                         f"the default is {format_value(self.default)}."
                     )
         return value
+
+    def _typed_tuple(self, value: Any) -> tuple:
+        element = type(self.default[0]) if self.default else int
+        whole = element is int
+        if not isinstance(value, (list, tuple)) or not all(
+            (isinstance(v, numbers.Integral) and not isinstance(v, bool)) if whole else isinstance(v, element) for v in value
+        ):
+            what = "whole numbers" if whole else f"{element.__name__} values"
+            raise ConfigError(f"`{self.key}` must be a list of {what} such as {format_value(self.default)}, got {value!r}.")
+        length = self.length or COUNT
+        if len(value) not in length:
+            raise ConfigError(f"`{self.key}` needs a number of values {length.describe()}, got {len(value)}; "
+                              f"the default is {format_value(self.default)}.")
+        return tuple(element(v) for v in value)
 
     def _what(self) -> str:
         return "whole numbers, each " if isinstance(self.default, tuple) else ""
@@ -228,9 +244,7 @@ class Row:
                 return float(value)
             raise ConfigError(f"`{self.key}` must be a number such as {self.default:g}, got {value!r}.")
         if kind is tuple:
-            if isinstance(value, (list, tuple)) and value and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
-                return tuple(int(v) for v in value)
-            raise ConfigError(f"`{self.key}` must be one or more whole numbers such as {format_value(self.default)}, got {value!r}.")
+            return self._typed_tuple(value)
         if not isinstance(value, kind):
             raise ConfigError(f"`{self.key}` must be a {kind.__name__} such as {self.default!r}, got {value!r}.")
         return value
@@ -481,17 +495,36 @@ def get_blueprint(name: str) -> Blueprint:
 # ----------------------------------------------------------------------------- the studio's Playground
 # Not a run blueprint of its own (a saved Playground network is a regression or classification run):
 # the Neural Network Playground's controls, their defaults and the values each accepts.
+@dataclass(frozen=True)
+class PlaygroundConfig:
+    """The studio Playground's controls, checked (`PLAYGROUND.resolve()`)."""
+
+    dataset: str
+    noise: int
+    train_percent: int
+    features: tuple[str, ...]
+    hidden: tuple[int, ...]
+    activation: str
+    learning_rate: float
+    regularization: str
+    regularization_rate: float
+    batch_size: int
+    points: int
+    seed: int
+
+
 PLAYGROUND = Blueprint(
     name="playground",
     title="Neural Network Playground (tfjourney studio)",
     summary="A small network on two features, trained live in the studio; saved as a classification or regression run.",
+    config_type=PlaygroundConfig,
     rows=(
         Row("Data", "circle, xor, gauss, spiral (classification); plane, multigauss (regression)", "circle", "dataset",
             ("circle", "xor", "gauss", "spiral", "plane", "multigauss", "csv")),
         Row("Noise (%)", "0-50", 0, "noise", tuple(range(0, 51, 5))),
         Row("Training data (%)", "10-90", 50, "train_percent", tuple(range(10, 91, 10))),
-        Row("Input features", "x1, x2, x1², x2², x1·x2, sin x1, sin x2", ("x1", "x2"), "features"),
-        Row("Hidden layers (neurons each)", "0-6 layers of 1-8 neurons", (4, 2), "hidden"),
+        Row("Input features", "x1, x2, x1², x2², x1·x2, sin x1, sin x2", ("x1", "x2"), "features", length=Range(0)),  # checked in playground/
+        Row("Hidden layers (neurons each)", "0-6 layers of 1-8 neurons", (4, 2), "hidden", length=Range(0)),
         Row("Activation", "ReLU, tanh, sigmoid, linear", "tanh", "activation", ("relu", "tanh", "sigmoid", "linear")),
         Row("Learning rate (SGD)", "0.00001 to 10", 0.03, "learning_rate",
             (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)),
@@ -504,3 +537,9 @@ PLAYGROUND = Blueprint(
 )
 PLAYGROUND_MAX_LAYERS = 6
 PLAYGROUND_MAX_NEURONS = 8
+PLAYGROUND_STEP_EPOCHS = Range(1, 1000)  # epochs one Playground step may train
+PLAYGROUND_MAX_EPOCHS = 100_000  # a bound on what one Playground session may be asked to train
+
+# ----------------------------------------------------------------------------- the studio's request bounds
+STUDIO_TOP_K = Range(1, 20)  # classes per image one studio prediction request may ask for
+EXPLAIN_TOP_K = 5  # classes the studio's Explainer lists per image

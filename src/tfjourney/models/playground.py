@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import keras
 from keras import ops
 
+from tfjourney.blueprints import PLAYGROUND
 from tfjourney.errors import ConfigError
 
 # name -> how it is computed from (x1, x2); the Playground's seven input features, in its order
@@ -85,14 +86,17 @@ def _regularizer(kind: str, rate: float):
     raise ConfigError(f"unknown regularization {kind!r}; choose none, l1 or l2.")
 
 
+_DEFAULTS = PLAYGROUND.defaults()
+
+
 def build_playground_model(
     *,
     columns: tuple[str, str] = ("x1", "x2"),
     features: Sequence[str] = ("x1", "x2"),
     hidden: Sequence[int] = (4, 2),
-    activation: str = "tanh",
-    regularization: str = "none",
-    regularization_rate: float = 0.0,
+    activation: str = _DEFAULTS["activation"],
+    regularization: str = _DEFAULTS["regularization"],
+    regularization_rate: float = _DEFAULTS["regularization_rate"],
     task: str = "binary",
     center: Sequence[float] = (0.0, 0.0),
     half_range: Sequence[float] = (DATA_EXTENT, DATA_EXTENT),

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import base64
 import threading
+from dataclasses import asdict
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from tfjourney.blueprints import PLAYGROUND, PLAYGROUND_MAX_LAYERS, PLAYGROUND_MAX_NEURONS
+from tfjourney.blueprints import PLAYGROUND, PLAYGROUND_MAX_EPOCHS, PLAYGROUND_MAX_LAYERS, PLAYGROUND_MAX_NEURONS, PLAYGROUND_STEP_EPOCHS
 from tfjourney.errors import ConfigError, DataError
 from tfjourney.models.playground import DATA_EXTENT, DOMAIN, build_playground_model, check_features
 from tfjourney.playground.datasets import PlaygroundData, UploadedTable, make_data, table_data
@@ -31,7 +32,6 @@ from tfjourney.training.fit import set_seed
 GRID = 50  # the output heatmap: GRID x GRID points over [-DOMAIN, DOMAIN]^2
 NEURON_GRID = 25  # neuron heatmaps: 25 x 25 of the grid's points, edges included
 _NEURON_INDEX = np.round(np.linspace(0, GRID - 1, NEURON_GRID)).astype(int)
-MAX_EPOCHS = 100_000  # a bound on what one session may be asked to train
 
 
 def playground_settings(**overrides: Any) -> dict[str, Any]:
@@ -40,7 +40,7 @@ def playground_settings(**overrides: Any) -> dict[str, Any]:
     Raises:
         ConfigError naming the setting and the values it accepts.
     """
-    config = PLAYGROUND.resolve(**{k: v for k, v in overrides.items() if k != "csv"})
+    config = asdict(PLAYGROUND.resolve(**{k: v for k, v in overrides.items() if k != "csv"}))
     config["features"] = list(check_features(config["features"]))
     hidden = [int(n) for n in config["hidden"]]
     if len(hidden) > PLAYGROUND_MAX_LAYERS or any(not 1 <= n <= PLAYGROUND_MAX_NEURONS for n in hidden):
@@ -163,10 +163,10 @@ class PlaygroundSession:
     # ------------------------------------------------------------------ public
     def step(self, epochs: int = 1) -> dict[str, Any]:
         """Train `epochs` epochs, then return the update the page draws (losses, heatmaps, weights)."""
-        if not 1 <= epochs <= 1000:
-            raise ConfigError(f"epochs per step {epochs} must be between 1 and 1000.")
+        if epochs not in PLAYGROUND_STEP_EPOCHS:
+            raise ConfigError(f"epochs per step {epochs} must be {PLAYGROUND_STEP_EPOCHS.describe()}.")
         with self.lock:
-            if self.epoch + epochs > MAX_EPOCHS:
+            if self.epoch + epochs > PLAYGROUND_MAX_EPOCHS:
                 raise ConfigError(f"this network has trained {self.epoch} epochs, the most one session may; press reset.")
             x_train, y_train = self._tensors[:2]
             for remaining in range(epochs - 1, -1, -1):

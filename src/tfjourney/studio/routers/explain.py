@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from tfjourney.blueprints import EXPLAIN_TOP_K
 from tfjourney.data.image_files import read_image
 from tfjourney.explain.compute import Anatomy, model_anatomy, upsample
 from tfjourney.explain.network import ExplainedImage, arithmetic_layers, conv_arithmetic, explain_image, softmax_terms
@@ -29,7 +30,6 @@ router = APIRouter(prefix="/api")
 MAX_CHANNELS = 128  # maps shown per layer (the most active ones when a layer has more)
 MAX_LAYER_VALUES = 2_000_000  # values sent per layer: fewer channels for very large maps
 MAX_SAMPLES = 200
-TOP_K = 5
 OVERLAY_ALPHA = 0.45
 
 
@@ -98,7 +98,7 @@ def _cam_payload(explained: _Explained) -> dict:
 def _payload(token: str, explained: _Explained, seconds: float) -> dict:
     loaded, view = explained.loaded, explained.view
     arithmetic = set(arithmetic_layers(loaded.anatomy))
-    order = np.argsort(view.probabilities)[::-1][:TOP_K]
+    order = np.argsort(view.probabilities)[::-1][:EXPLAIN_TOP_K]
     return {
         "token": token, "run": {"id": loaded.run.id, "name": loaded.run.name, "blueprint": loaded.run.blueprint},
         "class_names": loaded.class_names, "input": _png(explained.image), "input_size": list(explained.image.shape[:2]),

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from tfjourney.blueprints import PREDICT_TOP_K, STUDIO_TOP_K
 from tfjourney.errors import TfjourneyWarning
 from tfjourney.predict import predict
 from tfjourney.run_index import RunEntry
@@ -19,7 +20,6 @@ from tfjourney.studio.uploads import check_csv, check_image, read_limited, save_
 
 router = APIRouter(prefix="/api/predict")
 MAX_FILES = 32
-MAX_TOP_K = 20
 
 
 def _run_predict(entry: RunEntry, scratch: Path, uploads: list[tuple[str, bytes]], top_k: int) -> dict:
@@ -49,13 +49,13 @@ def _run_predict(entry: RunEntry, scratch: Path, uploads: list[tuple[str, bytes]
 
 
 @router.post("/{run_id}")
-async def predict_upload(run_id: str, files: list[UploadFile] = File(...), top_k: int = Form(1),
+async def predict_upload(run_id: str, files: list[UploadFile] = File(...), top_k: int = Form(PREDICT_TOP_K),
                          state: StudioState = Depends(get_state)) -> dict:
     """Predictions for uploaded images (cnn, transfer runs) or one CSV (regression, classification runs)."""
     entry = state.run(run_id)
     if not 1 <= len(files) <= MAX_FILES:
         raise ApiError(400, f"upload between 1 and {MAX_FILES} files at once (got {len(files)}).")
-    if not 1 <= top_k <= MAX_TOP_K:
-        raise ApiError(400, f"top-k {top_k} must be between 1 and {MAX_TOP_K}.")
+    if top_k not in STUDIO_TOP_K:
+        raise ApiError(400, f"top-k {top_k} must be {STUDIO_TOP_K.describe()}.")
     uploads = [(f.filename or "upload", await read_limited(f, state.upload_limit)) for f in files]
     return await run_in_threadpool(_run_predict, entry, state.scratch, uploads, top_k)
