@@ -1,12 +1,15 @@
 """Benchmark: feature extraction on cached embeddings vs end-to-end through the frozen backbone.
 
 Same data (food101_3class), same head initialisation, same epochs, side by side in one run:
+- embedding speed: images/s of `embed` (decode -> resize -> backbone, batched, prefetched, traced
+  once, over the train and validation images from disk) against the same backbone's own forward
+  pass on a ready batch (as bench_backbone.py measures it); ratio printed (goal >= 0.8x);
 - per-epoch time of the head on cached embeddings (tfjourney's fast path) vs one epoch of
   the whole model with the frozen EfficientNet-Lite0 in the loop; ratio printed (goal >= 20x);
 - test accuracy after the same number of epochs both ways (goal: within 1 point);
 - the one-off cost of computing the embeddings, and forward-pass images/s of the backbone.
 
-Usage: python benchmarks/bench_transfer.py [DATA_DIR]   (default ../shared/data/food101_3class)
+Usage: python benchmarks/bench_transfer.py [DATA_DIR] [--embed-only]   (default ../shared/data/food101_3class)
 """
 
 from __future__ import annotations
@@ -20,11 +23,25 @@ import numpy as np
 
 from tfjourney.data.image_datasets import load_image_folder
 from tfjourney.models.backbones import build_backbone
+from tfjourney.models.transfer import HEAD_LAYER, build_transfer_model, feature_model, head_model
 from tfjourney.pipelines.images import compile_classifier, labels_of
-from tfjourney.pipelines.transfer import HEAD_LAYER, build_transfer_model, embed, embedding_dataset, feature_model, head_model
+from tfjourney.training.embeddings import embed, embedding_dataset
 from tfjourney.training.fit import set_seed
 
-EPOCHS, SEED = 5, 42
+EPOCHS, SEED, BATCH, REPEATS = 5, 42, 32, 5
+
+
+def forward_images_per_second(features: keras.Model, size: int) -> float:
+    """bench_backbone.py's figure: median of Keras's compiled inference step on one ready batch."""
+    batch = np.random.default_rng(0).uniform(0, 255, (BATCH, size, size, 3)).astype(np.float32)
+    for _ in range(2):
+        features.predict_on_batch(batch)
+    timings = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        features.predict_on_batch(batch)
+        timings.append(time.perf_counter() - started)
+    return BATCH / float(np.median(timings))
 
 
 def _timed_fit(model: keras.Model, train, val) -> list[float]:
@@ -41,8 +58,8 @@ def _accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean(np.asarray(probabilities).argmax(axis=1) == labels))
 
 
-def main(data_dir: Path) -> None:
-    data = load_image_folder(data_dir, 224, 32, SEED)
+def main(data_dir: Path, embed_only: bool = False) -> None:
+    data = load_image_folder(data_dir, 224, BATCH, SEED)
     n_classes, test_labels = len(data.class_names), labels_of(data, "test")
 
     set_seed(SEED)
@@ -50,12 +67,29 @@ def main(data_dir: Path) -> None:
     initial_head = model.get_layer(HEAD_LAYER).get_weights()
     features = feature_model(model)
 
+    forward_rate = forward_images_per_second(features, 224)
     started = time.perf_counter()
-    train_x, train_y = embed(features, data.train)
-    val_x, val_y = embed(features, data.val)
+    (train_x, train_y), (val_x, val_y) = embed(features, data.train, data.val)
     embed_seconds = time.perf_counter() - started
     images_embedded = len(train_x) + len(val_x)
-    test_x, _ = embed(features, data.test)
+    embed_rate = images_embedded / embed_seconds
+    # the same images again, now decoded and cached by tf.data: what the backbone side costs alone
+    started = time.perf_counter()
+    embed(features, data.train, data.val)
+    cached_rate = images_embedded / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for images, _ in data.train.concatenate(data.val):  # the old way: one eager call per batch
+        features(images, training=False)
+    eager_rate = images_embedded / (time.perf_counter() - started)
+    print(f"data: {data_dir} ({len(train_x)} train / {len(val_x)} val / {len(data.files['test'])} test images)")
+    print(f"backbone forward pass on a ready batch of {BATCH}: {forward_rate:.1f} images/s")
+    print(f"embedding from disk (decode -> resize -> backbone, traced once): {embed_rate:.1f} images/s "
+          f"({images_embedded} images in {embed_seconds:.1f} s); ratio {embed_rate / forward_rate:.2f}x  (goal >= 0.8x)")
+    print(f"embedding decoded images (tf.data cache; tracing included): {cached_rate:.1f} images/s; ratio {cached_rate / forward_rate:.2f}x")
+    print(f"the old eager call per batch on the same decoded images: {eager_rate:.1f} images/s; ratio {eager_rate / forward_rate:.2f}x")
+    if embed_only:
+        return
+    (test_x, _), = embed(features, data.test)
 
     head = head_model(model, train_x.shape[1])
     compile_classifier(head, n_classes, 1e-3)
@@ -68,8 +102,7 @@ def main(data_dir: Path) -> None:
     end_to_end_accuracy = _accuracy(model.predict(data.test, verbose=0), test_labels)
 
     cached_epoch, e2e_epoch = float(np.median(cached[1:])), float(np.median(end_to_end[1:]))
-    print(f"data: {data_dir} ({len(train_x)} train / {len(val_x)} val / {len(test_x)} test images), {EPOCHS} epochs each")
-    print(f"embedding once: {embed_seconds:.1f} s for {images_embedded} images ({images_embedded / embed_seconds:.0f} images/s through the backbone)")
+    print(f"{EPOCHS} epochs each way:")
     print(f"cached-embedding epoch (median of epochs 2-{EPOCHS}): {cached_epoch * 1000:.0f} ms")
     print(f"end-to-end epoch through the frozen backbone:   {e2e_epoch:.2f} s")
     print(f"ratio end-to-end / cached per epoch: {e2e_epoch / cached_epoch:.0f}x  (goal >= 20x)")
@@ -81,4 +114,5 @@ def main(data_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/food101_3class"))
+    arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(Path(arguments[0] if arguments else "../shared/data/food101_3class"), embed_only="--embed-only" in sys.argv)

@@ -162,9 +162,11 @@ class TransferConfig:
     image_size: int
     learning_rate: float
     epochs: int
-    fine_tune_layers: int
+    fine_tune: bool
+    fine_tune_layers: tuple[int, ...]
     fine_tune_lr_factor: float
-    fine_tune_epochs: int
+    fine_tune_epochs: tuple[int, ...]
+    lr_decay: float
     fine_tune_augment: bool
     patience: int
     augment: bool
@@ -457,7 +459,7 @@ CNN = Blueprint(
 TRANSFER = Blueprint(
     name="transfer",
     title="Transfer learning (feature extraction, then fine-tuning)",
-    summary="Reuse an ImageNet-pretrained backbone: train a new head on frozen features, then optionally unfreeze the top layers.",
+    summary="Reuse an ImageNet-pretrained backbone: train a new head on frozen features, then optionally unfreeze the top layers in stages.",
     config_type=TransferConfig,
     rows=(
         Row("Backbone", "A model pretrained on ImageNet: EfficientNet, ResNet, MobileNet", BACKBONES[0], "backbone", BACKBONES),
@@ -466,10 +468,14 @@ TRANSFER = Blueprint(
         Row("Head", "GlobalAveragePooling2D -> Dense (sigmoid for 2 classes, softmax otherwise)", "GlobalAveragePooling2D -> Dense"),
         Row("Phase-1 learning rate", "0.001 (Adam's default)", 0.001, "learning_rate", range=_POSITIVE),
         Row("Phase-1 epochs", "5", 5, "epochs", range=COUNT),
-        Row("Unfrozen top layers (phase 2, fine-tuning)", "Top 10-20 layers; BatchNormalization stays frozen", 0, "fine_tune_layers", range=_AT_LEAST_0),
+        Row("Fine-tuning (phase 2)", "Then gradually unfreeze more and more layers", False, "fine_tune", (False, True)),
+        Row("Unfrozen top layers per stage (gradual unfreezing)", "Top 10-20 layers first, then more; BatchNormalization stays frozen",
+            (10, 20, 40), "fine_tune_layers", range=_AT_LEAST_0),
         Row("Phase-2 learning rate factor", "Lower the learning rate 10x for fine-tuning", 0.1, "fine_tune_lr_factor",
             range=Range(0, 1, low_open=True)),
-        Row("Phase-2 epochs", "5 more, continuing from where phase 1 stopped", 5, "fine_tune_epochs", range=COUNT),
+        Row("Phase-2 epochs per stage", "5 more, continuing from where the last stage stopped", (5,), "fine_tune_epochs", range=COUNT),
+        Row("Learning-rate decay per deeper block", "Deeper (earlier) layers learn more slowly (discriminative learning rates)",
+            0.5, "lr_decay", source="tfjourney", range=Range(0, 1, low_open=True)),
         Row("Data augmentation while fine-tuning", "Random flips, rotations, zooms while the top layers train",
             True, "fine_tune_augment", (False, True), source="tfjourney"),
         Row("Early stopping patience (epochs, both phases)", "-", 3, "patience", source="tfjourney", range=_AT_LEAST_0),

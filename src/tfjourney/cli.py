@@ -37,6 +37,17 @@ def _int_list(text: str) -> tuple[int, ...]:
     return values
 
 
+def _schedule(text: str) -> int | tuple[int, ...]:
+    """`20` -> 20, `10,20,40` -> (10, 20, 40): one number per fine-tuning stage."""
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or comma-separated numbers such as 10,20,40, got {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected a number or comma-separated numbers such as 10,20,40, got {text!r}")
+    return values[0] if len(values) == 1 else values
+
+
 def _name_list(text: str) -> list[str]:
     return [v.strip() for v in text.split(",") if v.strip()]
 
@@ -129,11 +140,20 @@ def _add_transfer_parser(train_sub) -> None:
     transfer.add_argument("--backbone", help=f"pretrained backbone: {', '.join(BACKBONES)}; only {BACKBONES[0]} works offline "
                                              f"({_default('transfer', 'backbone')})")
     transfer.add_argument("--weights", type=Path, help="local weights file for the backbone (default: ImageNet weights; bundled for efficientnet_lite0, downloaded by Keras for the others)")
-    transfer.add_argument("--fine-tune-layers", type=int, dest="fine_tune_layers",
-                          help=f"phase 2: unfreeze the top N backbone layers, BatchNorm stays frozen ({_default('transfer', 'fine_tune_layers')}: no fine-tuning)")
-    transfer.add_argument("--fine-tune-epochs", type=int, dest="fine_tune_epochs", help=f"phase-2 epochs ({_default('transfer', 'fine_tune_epochs')})")
+    transfer.add_argument("--fine-tune", action="store_true", default=None, dest="fine_tune",
+                          help=f"phase 2: gradually unfreeze more and more top layers, the blueprint's schedule "
+                               f"({_default('transfer', 'fine_tune_layers')} layers, {_default('transfer', 'fine_tune_epochs')} epochs per stage)")
+    transfer.add_argument("--fine-tune-layers", type=_schedule, dest="fine_tune_layers", metavar="N[,N...]",
+                          help="fine-tune in stages unfreezing the top N layers each, e.g. 10,20,40 (one number: one stage; "
+                               "0: no fine-tuning); BatchNorm stays frozen")
+    transfer.add_argument("--fine-tune-epochs", type=_schedule, dest="fine_tune_epochs", metavar="E[,E...]",
+                          help=f"epochs per stage: one number for every stage or one per stage ({_default('transfer', 'fine_tune_epochs')})")
     transfer.add_argument("--fine-tune-lr-factor", type=float, dest="fine_tune_lr_factor",
                           help=f"phase-2 learning rate = lr x factor ({_default('transfer', 'fine_tune_lr_factor')})")
+    transfer.add_argument("--lr-decay", type=float, dest="lr_decay",
+                          help=f"each deeper block of unfrozen layers learns at this factor times the rate of the block above it "
+                               f"({_default('transfer', 'lr_decay')}; 1: one rate for all)")
+    transfer.add_argument("--find-lr", action="store_true", dest="find_lr", help="run the learning-rate sweep on the head first and use its suggestion")
     transfer.add_argument("--no-fine-tune-augment", action="store_false", default=None, dest="fine_tune_augment",
                           help="fine-tune on the images as they are (by default phase 2 adds random flips, rotations and zooms)")
     _add_common_train_options(transfer, "transfer")
@@ -164,11 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--imagenet", action="store_true", help="classify images into the 1000 ImageNet classes with a pretrained backbone")
     predict.add_argument("--backbone", default=None, help=f"backbone for --imagenet ({_default('transfer', 'backbone')}, offline)")
     predict.add_argument("--weights", type=Path, default=None, help="local weights file for --imagenet with a keras.applications backbone")
+    predict.add_argument("--tta", action="store_true", help="image runs: average each prediction over the image and its mirror image (test-time augmentation)")
     predict.set_defaults(handler=_predict)
 
     evaluate = sub.add_parser("evaluate", help="recompute a run's metrics on another labelled CSV or image folder")
     evaluate.add_argument("run_dir", type=Path, help="a run folder written by `tfjourney train`")
     evaluate.add_argument("data", help="a CSV with the target column (tabular runs) or an image folder of the same classes (image runs)")
+    evaluate.add_argument("--tta", action="store_true", help="image runs: average each prediction over the image and its mirror image "
+                                                         "(test-time augmentation); accuracy_without_tta shows the plain figure")
     evaluate.set_defaults(handler=_evaluate)
 
     blueprint = sub.add_parser("blueprint", help="print a blueprint table (all of them without NAME)")
@@ -263,14 +286,15 @@ def _train_cnn(args: argparse.Namespace) -> None:
 def _train_transfer(args: argparse.Namespace) -> None:
     from tfjourney.pipelines.transfer import train_transfer
 
-    run = train_transfer(args.data, strict=args.strict, weights=args.weights, **_run_options(args), **_hyperparameters(args, "transfer"))
+    run = train_transfer(args.data, strict=args.strict, weights=args.weights, find_lr=args.find_lr,
+                         **_run_options(args), **_hyperparameters(args, "transfer"))
     _print_run(run)
 
 
 def _predict(args: argparse.Namespace) -> None:
     from tfjourney.predict import predict
 
-    result = predict(args.inputs, output=args.output, top_k=args.top_k, imagenet=args.imagenet, backbone=args.backbone, weights=args.weights)
+    result = predict(args.inputs, output=args.output, top_k=args.top_k, imagenet=args.imagenet, backbone=args.backbone, weights=args.weights, tta=args.tta)
     print(result.to_text())
     if args.output:
         print(f"predictions written to {args.output}")
@@ -279,7 +303,7 @@ def _predict(args: argparse.Namespace) -> None:
 def _evaluate(args: argparse.Namespace) -> None:
     from tfjourney.predict import evaluate
 
-    metrics = evaluate(args.run_dir, args.data)
+    metrics = evaluate(args.run_dir, args.data, tta=args.tta)
     print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, dict)}, indent=2))
 
 

@@ -81,20 +81,43 @@ def compare_historys(original_history, new_history, initial_epochs: int = 5, pat
     Returns:
         The matplotlib Figure.
     """
-    original, new = _history_dict(original_history), _history_dict(new_history)
-    names = [n for n in _metric_names(original) if n in new] or ["loss"]
+    return plot_stage_histories([original_history, new_history], [initial_epochs + 1], path, labels=["start fine-tuning"])
+
+
+def plot_stage_histories(
+    histories: list, stage_starts: list[int], path: Path | str | None = None, labels: list[str] | None = None
+) -> plt.Figure:
+    """Feature extraction and every fine-tuning stage as one set of curves, a dashed marker at each stage's start.
+
+    The course's `compare_historys`, generalised from two phases to any number of stages.
+
+    Args:
+        histories: Keras histories (or dicts), phase 1 first, then one per stage, in order.
+        stage_starts: the epoch (1-based) each stage after the first starts at.
+        path: where to save the PNG (None: only return the figure).
+        labels: one legend label per marker (default "stage 1", "stage 2", ...).
+
+    Returns:
+        The figure.
+    """
+    dicts = [_history_dict(h) for h in histories]
+    names = [n for n in _metric_names(dicts[0]) if all(n in d for d in dicts[1:])] or ["loss"]
+    labels = labels or [f"stage {i}" for i in range(1, len(stage_starts) + 1)]
+    markers = plt.get_cmap("Greys")(np.linspace(0.45, 0.85, max(len(stage_starts), 1)))
     fig, axes = plt.subplots(len(names), 1, figsize=(8, 3.2 * len(names)), squeeze=False)
     for ax, name in zip(axes[:, 0], names):
         for key, color, label in ((name, TRAIN_COLOR, "training"), (f"val_{name}", VAL_COLOR, "validation")):
-            if key in original:
-                values = list(original[key]) + list(new.get(key, []))
+            if key in dicts[0]:
+                values = [v for d in dicts for v in d.get(key, [])]
                 ax.plot(np.arange(1, len(values) + 1), values, color=color, label=f"{label} {name}")
-        ax.axvline(initial_epochs + 0.5, color="gray", linestyle="--", label="start fine-tuning")
-        ax.set_title(f"{name.replace('_', ' ').capitalize()}: feature extraction then fine-tuning")
+        for start, label, color in zip(stage_starts, labels, markers):
+            ax.axvline(start - 0.5, color=color, linestyle="--", label=label)
+        title = "feature extraction then fine-tuning" if len(stage_starts) == 1 else f"feature extraction then {len(stage_starts)} fine-tuning stages"
+        ax.set_title(f"{name.replace('_', ' ').capitalize()}: {title}")
         ax.set_xlabel("Epoch")
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
-        ax.legend()
+        ax.legend(fontsize="small")
     fig.tight_layout()
     return save_figure(fig, path)
 

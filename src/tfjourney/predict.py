@@ -36,6 +36,7 @@ def predict(
     imagenet: bool = False,
     backbone: str | None = None,
     weights: Path | None = None,
+    tta: bool = False,
 ) -> Predictions:
     """`inputs` is [RUN_DIR, INPUT.csv] or [RUN_DIR, IMAGE...], or [IMAGE...] with `imagenet=True`."""
     _check_output(output)
@@ -52,9 +53,11 @@ def predict(
     if run.blueprint in IMAGE_BLUEPRINTS:
         from tfjourney.pipelines.images import predict_images
 
-        return Predictions(_write(predict_images(run, inputs[1:], top_k=top_k or PREDICT_TOP_K), output))
+        return Predictions(_write(predict_images(run, inputs[1:], top_k=top_k or PREDICT_TOP_K, tta=tta), output))
     from tfjourney.pipelines.tabular import predict_tabular
 
+    if tta:
+        raise RunFolderError(f"{run.path} is a {run.blueprint} run; --tta (test-time augmentation) needs a cnn or transfer run.")
     if any(Path(p).suffix.lower() in IMAGE_SUFFIXES for p in inputs[1:]):
         raise RunFolderError(f"{run.path} is a {run.blueprint} run, which predicts from a CSV; image prediction needs a cnn or transfer run.")
     if len(inputs) > 2:
@@ -74,12 +77,15 @@ def _write(table: pd.DataFrame, output: Path | None) -> pd.DataFrame:
     return table
 
 
-def evaluate(run_dir: Path | str, data: str | Path) -> dict:
+def evaluate(run_dir: Path | str, data: str | Path, tta: bool = False) -> dict:
+    """A run's metrics on other labelled data; `tta` (image runs) averages each image with its mirror image."""
     run = load_run(run_dir)
     if run.blueprint in IMAGE_BLUEPRINTS:
         from tfjourney.pipelines.images import evaluate_images
 
-        return evaluate_images(run, data)
+        return evaluate_images(run, data, tta=tta)
+    if tta:
+        raise RunFolderError(f"{run.path} is a {run.blueprint} run; --tta (test-time augmentation) needs a cnn or transfer run.")
     from tfjourney.pipelines.tabular import evaluate_tabular
 
     return evaluate_tabular(run.path, data)

@@ -16,13 +16,8 @@ from tfjourney.blueprints import get_blueprint
 from tfjourney.cli import main
 from tfjourney.errors import ConfigError
 from tfjourney.models.backbones import build_backbone
-from tfjourney.pipelines.transfer import (
-    augmented,
-    build_transfer_model,
-    fine_tunable_layers,
-    fine_tune_training_data,
-    unfreeze_top_layers,
-)
+from tfjourney.models.transfer import build_transfer_model, fine_tunable_layers, unfreeze_top_layers
+from tfjourney.pipelines.transfer import augmented, fine_tune_training_data
 from tfjourney.runs import load_run
 
 
@@ -55,19 +50,46 @@ def test_too_many_fine_tune_layers_names_the_maximum(small_backbone):
         unfreeze_top_layers(small_backbone, maximum + 1)
 
 
-def test_two_phase_epoch_bookkeeping(transfer_run):
+def test_stage_epoch_bookkeeping(transfer_run):
     run = load_run(transfer_run)
     training = run.record["training"]
     assert training["phase1_epochs"] == 2 and training["fine_tune_start_epoch"] == 3  # 1-based, as plotted
-    assert training["fine_tune_layers_requested"] == 5 and training["fine_tune_trainable_layers"] <= 5
-    assert training["epochs_run"] == 3  # ... and fine-tuning continued for 1 more
+    stages = training["stages"]
+    assert [(s["stage"], s["layers"], s["start_epoch"], s["epochs_run"]) for s in stages] == [(1, 5, 3, 1), (2, 10, 4, 1)]
+    assert all(s["trainable_layers"] <= s["layers"] for s in stages)  # BatchNormalization among them stays frozen
+    assert stages[0]["learning_rates"] == [pytest.approx(1e-4)]  # lr x fine_tune_lr_factor
+    assert stages[1]["learning_rates"] == pytest.approx([1e-4, 0.5e-4])  # the deeper block at lr_decay times the rate
+    assert all(isinstance(s["kept"], bool) and s["best_val_loss"] > 0 and s["seconds"] > 0 for s in stages)
+    assert training["fine_tune_layers_requested"] in (5, 10) and training["epochs_run"] == 4
     history = pd.read_csv(transfer_run / "history.csv")
-    assert list(history["epoch"]) == [0, 1, 2]  # one CSV, phase 2 continuing from initial_epoch
+    assert list(history["epoch"]) == [0, 1, 2, 3]  # one CSV, every stage continuing from initial_epoch
     assert (transfer_run / "plots" / "compare_histories.png").is_file()
-    assert {"phase1_accuracy", "fine_tune_accuracy"} <= set(run.metrics)
+    assert {"phase1_accuracy", "fine_tune_accuracy", "tta_accuracy"} <= set(run.metrics)
     assert run.metrics["fine_tune_accuracy"] == run.metrics["accuracy"]
     assert set(run.record["timings"]) >= {"embed_seconds", "head_seconds", "fine_tune_seconds"}
     assert run.record["data"]["feature_extraction"] == "cached embeddings"
+
+
+@pytest.mark.parametrize("argv, expected", [
+    ([], {}),
+    (["--fine-tune"], {"fine_tune": True}),
+    (["--fine-tune-layers", "20", "--fine-tune-epochs", "5"], {"fine_tune_layers": 20, "fine_tune_epochs": 5}),
+    (["--fine-tune-layers", "10,20,40", "--fine-tune-epochs", "2,2,4", "--lr-decay", "0.3"],
+     {"fine_tune_layers": (10, 20, 40), "fine_tune_epochs": (2, 2, 4), "lr_decay": 0.3}),
+])
+def test_fine_tuning_flags_reach_the_config(argv, expected):
+    from tfjourney.cli import _hyperparameters, build_parser
+
+    assert _hyperparameters(build_parser().parse_args(["train", "transfer", "photos", *argv]), "transfer") == expected
+
+
+def test_passing_fine_tune_layers_asks_for_fine_tuning():
+    from tfjourney.pipelines.transfer import _fine_tune_request
+
+    assert _fine_tune_request({"fine_tune_layers": 20})["fine_tune"] is True
+    assert _fine_tune_request({"fine_tune_layers": 0})["fine_tune"] is False
+    assert _fine_tune_request({"fine_tune_layers": 20, "fine_tune": False})["fine_tune"] is False
+    assert "fine_tune" not in _fine_tune_request({})
 
 
 def _first_batch(dataset: tf.data.Dataset) -> np.ndarray:
@@ -97,7 +119,7 @@ def test_phase_two_augments_only_where_nothing_else_does(augment, fine_tune_augm
     images[:, :, :8] = 200.0  # left half bright: a horizontal flip or rotation changes it
     train = tf.data.Dataset.from_tensor_slices((images, np.zeros(4))).batch(4)
     data = SimpleNamespace(train=train)
-    config = get_blueprint("transfer").resolve(augment=augment, fine_tune_augment=fine_tune_augment, fine_tune_layers=5)
+    config = get_blueprint("transfer").resolve(augment=augment, fine_tune_augment=fine_tune_augment, fine_tune=True, fine_tune_layers=(5,))
     batch = _first_batch(fine_tune_training_data(data, config, seed=0))
     assert (not np.allclose(batch, images)) is expect_augmented
 
@@ -131,7 +153,9 @@ def test_report_shows_both_phases(transfer_run):
     html = write_report(transfer_run).read_text()
     metrics = json.loads((transfer_run / "metrics.json").read_text())
     assert f"{metrics['phase1_accuracy']:.1%}" in html
+    assert f"{metrics['tta_accuracy']:.1%}" in html and "With test-time augmentation" in html
     assert "fine-tuning" in html.lower()
+    assert "Fine-tuning stages" in html and html.count("<td>top ") == 2  # one row per stage
     assert "https://" not in html and "http://" not in html
 
 
@@ -139,6 +163,9 @@ def test_report_shows_both_phases(transfer_run):
     (["--backbone", "nope"], "unknown backbone 'nope'; choose one of: efficientnet_lite0"),
     (["--fine-tune-layers", "100000", "--image-size", "64"], "pass at most"),
     (["--fine-tune-lr-factor", "2"], "must be in (0, 1]"),
+    (["--lr-decay", "0"], "must be in (0, 1]"),
+    (["--fine-tune-layers", "20,10"], "must be positive and increasing"),
+    (["--fine-tune-layers", "10,20", "--fine-tune-epochs", "1,2,3"], "one per stage"),
 ])
 def test_bad_transfer_settings_are_one_line_errors(shapes_folder, tmp_path, capsys, argv, message):
     out = tmp_path / "never"

@@ -17,6 +17,7 @@ from tfjourney.data.image_files import read_image
 from tfjourney.errors import DataError, RunFolderError
 from tfjourney.models.heads import classifier_output
 from tfjourney.models.summary import model_record
+from tfjourney.models.tta import predict_with_tta
 from tfjourney.reports import write_report
 from tfjourney.progress import Progress
 from tfjourney.training.progress import predict_with_progress
@@ -94,11 +95,17 @@ def _folder_fingerprint(image_data: ImageData) -> str:
 
 
 def evaluate_on_test(model: keras.Model, image_data: ImageData, staging: Path, progress: Progress | None = None) -> dict:
-    """Metrics beside the majority baseline, plus the confusion matrix and the prediction grid."""
+    """Metrics beside the majority baseline, plus the confusion matrix and the prediction grid.
+
+    `tta_accuracy` is the accuracy with test-time augmentation (image and mirror image
+    averaged), shown beside the plain figure; everything else is the plain prediction.
+    """
     outputs = predict_with_progress(model, image_data.test, len(image_data.files["test"]), progress)
     probabilities = class_probabilities(outputs)
     y_true = labels_of(image_data, "test")
     metrics = classification_metrics(y_true, probabilities, image_data.class_names, majority_baseline(image_data))
+    averaged = class_probabilities(predict_with_tta(model, image_data.test, plain_outputs=outputs))
+    metrics["tta_accuracy"] = float(np.mean(predicted_labels(averaged) == y_true))
     plots.make_confusion_matrix(y_true, predicted_labels(probabilities), image_data.class_names, path=staging / "plots" / "confusion_matrix.png")
     _plot_predictions(image_data, y_true, probabilities, staging / "plots" / "predictions.png")
     _write_test_predictions(image_data, y_true, probabilities, staging / "test_predictions.csv")
@@ -162,15 +169,16 @@ def _image_size_of(run: Run) -> list[int]:
     return run.record["data"]["image_size"]
 
 
-def predict_images(run: Run, paths: list[str | Path], top_k: int = PREDICT_TOP_K) -> pd.DataFrame:
-    """Class and probability per image (top-k rows per image when `top_k` > 1)."""
+def predict_images(run: Run, paths: list[str | Path], top_k: int = PREDICT_TOP_K, tta: bool = False) -> pd.DataFrame:
+    """Class and probability per image (top-k rows per image when `top_k` > 1); `tta` averages image and mirror image."""
     if run.blueprint not in IMAGE_BLUEPRINTS:
         raise RunFolderError(f"{run.path} is a {run.blueprint} run; image prediction needs a cnn or transfer run.")
     class_names = run.record["data"]["class_names"]
     if top_k not in COUNT:
         raise DataError(f"`top_k` {top_k} must be {COUNT.describe()}.")
     images = load_images(paths, tuple(_image_size_of(run)))
-    probabilities = class_probabilities(run.load_model().predict(images, verbose=0))
+    model = run.load_model()
+    probabilities = class_probabilities(predict_with_tta(model, images) if tta else model.predict(images, verbose=0))
     rows = []
     for path, probs in zip(paths, probabilities):
         for rank, index in enumerate(np.argsort(-probs)[: min(top_k, len(class_names))], start=1):
@@ -179,11 +187,20 @@ def predict_images(run: Run, paths: list[str | Path], top_k: int = PREDICT_TOP_K
     return table if top_k > 1 else table.drop(columns="rank")
 
 
-def evaluate_images(run: Run, data: str | Path) -> dict:
-    """The run's model on another image folder of (some of) the same classes: every image counts."""
+def evaluate_images(run: Run, data: str | Path, tta: bool = False) -> dict:
+    """The run's model on another image folder of (some of) the same classes: every image counts.
+
+    With `tta` the metrics use test-time augmentation (image and mirror image averaged), and
+    `accuracy_without_tta` gives the plain figure beside them.
+    """
     folder, _, _ = resolve_image_source(data)
     class_names = run.record["data"]["class_names"]
     dataset, files = load_labelled_images(folder, class_names, image_size=tuple(_image_size_of(run)), batch_size=run.record["config"]["batch_size"])
-    probabilities = run.load_model().predict(dataset, verbose=0)
+    model = run.load_model()
+    probabilities = model.predict(dataset, verbose=0)
     labels = np.array([label for _, label in files])
-    return {"images": len(files), **classification_metrics(labels, probabilities, class_names)}
+    if not tta:
+        return {"images": len(files), **classification_metrics(labels, probabilities, class_names)}
+    plain = float(np.mean(class_probabilities(probabilities).argmax(axis=1) == labels))
+    averaged = predict_with_tta(model, dataset, plain_outputs=probabilities)
+    return {"images": len(files), "tta": True, **classification_metrics(labels, averaged, class_names), "accuracy_without_tta": plain}

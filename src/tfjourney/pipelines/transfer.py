@@ -1,16 +1,21 @@
 """Transfer learning, all three kinds: as-is (ImageNet predict), feature extraction, fine-tuning.
 
+The model is built in `models.transfer`, fine-tuning runs in `training.fine_tune`; this
+module only orchestrates load -> build -> train -> evaluate -> write.
+
 Feature extraction takes a fast path when nothing random runs before the backbone (no
 augmentation): every image's embedding is computed once, and the head trains on those
 cached embeddings, so an epoch costs milliseconds instead of a backbone pass. The
 saved `model.keras` is always the whole model: raw image in, class probabilities out.
-Fine-tuning runs the backbone on every step anyway, so it trains on augmented images
-(`fine_tune_augment`): with its top layers free, the backbone would otherwise fit the
-few hundred training photos themselves.
+Fine-tuning unfreezes more and more of the backbone's top layers in stages (gradual
+unfreezing, deeper blocks at smaller learning rates), each kept only if it improves
+validation loss. It runs the backbone on every step anyway, so it trains on augmented
+images (`fine_tune_augment`): with its top layers free, the backbone would otherwise fit
+the few hundred training photos themselves.
 
 Example:
     >>> from tfjourney.pipelines.transfer import train_transfer
-    >>> run = train_transfer("food101_3class/", fine_tune_layers=20, out="runs/food")
+    >>> run = train_transfer("food101_3class/", fine_tune=True, out="runs/food")
 """
 
 from __future__ import annotations
@@ -32,8 +37,8 @@ from tfjourney.errors import ConfigError, DataError
 from tfjourney.metrics import class_probabilities
 from tfjourney.models.backbones import DEFAULT_BACKBONE, build_backbone, build_imagenet_classifier, get_backbone_spec
 from tfjourney.models.cnn import build_augmentation
-from tfjourney.models.heads import classifier_output
 from tfjourney.models.imagenet import decode_top_k
+from tfjourney.models.transfer import build_transfer_model, check_fine_tune_layers, feature_model, fine_tunable_layers, head_model
 from tfjourney.pipelines.images import (
     compile_classifier,
     data_record,
@@ -44,126 +49,91 @@ from tfjourney.pipelines.images import (
     plot_augmentation_examples,
     resolve_image_source,
 )
+from tfjourney.progress import Progress, per_second
 from tfjourney.runs import Run, RunWriter, check_can_write, default_run_dir, load_run, new_run_record
-from tfjourney.progress import Phase, Progress, per_second
+from tfjourney.training.embeddings import embed, embedding_dataset
+from tfjourney.training.fine_tune import StageResult, fine_tune_in_stages, fine_tune_stages
 from tfjourney.training.fit import FitResult, default_callbacks, fit, set_seed
+from tfjourney.training.lr_finder import LRFinderResult, find_learning_rate
 from tfjourney.training.progress import epoch_callbacks, predict_with_progress
 
-POOL_LAYER = "pool"
-HEAD_LAYER = "classifier"
 
 
-# ----------------------------------------------------------------------------- model
-def build_transfer_model(backbone: keras.Model, n_classes: int, augment: bool, seed: int | None = None) -> keras.Model:
-    """Raw pixels -> (augmentation) -> frozen backbone (inference mode) -> GlobalAveragePooling -> Dense."""
-    backbone.trainable = False
-    inputs = keras.Input(shape=backbone.input_shape[1:], name="image")
-    x = build_augmentation(seed)(inputs) if augment else inputs
-    x = backbone(x, training=False)  # BatchNormalization stays in inference mode, even when fine-tuning
-    x = keras.layers.GlobalAveragePooling2D(name=POOL_LAYER)(x)
-    head = classifier_output(n_classes)
-    outputs = keras.layers.Dense(head.units, activation=head.activation, name=HEAD_LAYER)(x)
-    return keras.Model(inputs, outputs, name=f"transfer_{backbone.name}")
+# ----------------------------------------------------------------------------- phase 1: feature extraction
+def _find_head_learning_rate(model: keras.Model, train: tf.data.Dataset, n_classes: int, learning_rate: float, steps: int) -> LRFinderResult:
+    """The learning-rate sweep on the head (the sweep spoils weights, so the head's are put back)."""
+    weights = model.get_weights()
+    compile_classifier(model, n_classes, learning_rate)
+    result = find_learning_rate(model, train, steps_per_epoch=steps)
+    model.set_weights(weights)
+    return result
 
 
-def feature_model(model: keras.Model) -> keras.Model:
-    """Raw image -> pooled backbone embedding: the part of a transfer model that phase 1 keeps frozen."""
-    return keras.Model(model.inputs, model.get_layer(POOL_LAYER).output)
-
-
-def head_model(model: keras.Model, embedding_size: int) -> keras.Model:
-    """Embedding -> class probabilities, sharing the transfer model's own Dense layer (and weights)."""
-    embedding = keras.Input(shape=(embedding_size,), name="embedding")
-    return keras.Model(embedding, model.get_layer(HEAD_LAYER)(embedding), name="head")
-
-
-def fine_tunable_layers(backbone: keras.Model) -> list[keras.layers.Layer]:
-    """The layers "top N" counts over: everything after the input and the preprocessing."""
-    return [layer for layer in backbone.layers if not isinstance(layer, (keras.layers.InputLayer, keras.layers.Rescaling))]
-
-
-def check_fine_tune_layers(backbone: keras.Model, n: int) -> None:
-    maximum = len(fine_tunable_layers(backbone))
-    if not 0 <= n <= maximum:
-        raise ConfigError(f"`fine_tune_layers` {n} is larger than {backbone.name}'s {maximum} layers; pass at most {maximum}.")
-
-
-def unfreeze_top_layers(backbone: keras.Model, n: int) -> int:
-    """Unfreeze the top `n` layers except BatchNormalization; returns how many now train."""
-    check_fine_tune_layers(backbone, n)
-    layers = fine_tunable_layers(backbone)
-    backbone.trainable = True
-    for layer in backbone.layers:
-        layer.trainable = False
-    top = layers[len(layers) - n :] if n else []
-    for layer in top:
-        layer.trainable = not isinstance(layer, keras.layers.BatchNormalization)
-    return sum(layer.trainable for layer in top)
-
-
-# ----------------------------------------------------------------------------- feature extraction
-def embed(features: keras.Model, dataset: tf.data.Dataset, phase: Phase | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """One backbone pass over a dataset: (embeddings, labels), in the dataset's order; ``phase`` counts the images."""
-    embeddings, labels = [], []
-    for images, batch_labels in dataset:
-        embeddings.append(keras.ops.convert_to_numpy(features(images, training=False)))
-        labels.append(batch_labels.numpy())
-        if phase is not None:
-            phase.update(len(labels[-1]))
-    return np.concatenate(embeddings), np.concatenate(labels)
-
-
-def embedding_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: bool) -> tf.data.Dataset:
-    """Cached embeddings as a batched dataset: the head's whole training input."""
-    ds = tf.data.Dataset.from_tensor_slices((x, y)).cache()
-    if shuffle:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-
-def _train_head_on_embeddings(model, image_data: ImageData, config, seed, callbacks, verbose, progress) -> tuple[FitResult, dict]:
+def _train_head_on_embeddings(
+    model, image_data: ImageData, config, seed, callbacks, verbose, find_lr: bool, progress: Progress | None
+) -> tuple[FitResult, dict, LRFinderResult | None]:
     """The fast path: embed every image once, then fit only the Dense head on the cached embeddings."""
     started = time.perf_counter()
     features = feature_model(model)
+    datasets = [image_data.train] + ([image_data.val] if image_data.val is not None else [])
     count = len(image_data.files["train"]) + (len(image_data.files.get("val", [])) if image_data.val is not None else 0)
     with (progress or Progress.silent()).phase("embedding images", total=count, unit="images") as phase:
-        train = embed(features, image_data.train, phase)
-        val = embed(features, image_data.val, phase) if image_data.val is not None else None
+        train, *rest = embed(features, *datasets, phase=phase)
         phase.done(per_second("embedded", count, "images", phase.elapsed))
-    embed_seconds = time.perf_counter() - started
+    val = rest[0] if rest else None
+    timings = {"embed_seconds": time.perf_counter() - started}
     head = head_model(model, train[0].shape[1])
-    compile_classifier(head, len(image_data.class_names), config.learning_rate)
+    train_ds = embedding_dataset(*train, config.batch_size, seed, shuffle=True)
+    lr_result = None
+    if find_lr:
+        started = time.perf_counter()
+        set_seed(seed)
+        lr_result = _find_head_learning_rate(head, train_ds, len(image_data.class_names), config.learning_rate,
+                                             steps=int(np.ceil(len(train[0]) / config.batch_size)))
+        timings["find_lr_seconds"] = time.perf_counter() - started
+    learning_rate = lr_result.suggested if lr_result else config.learning_rate
+    compile_classifier(head, len(image_data.class_names), learning_rate)
     set_seed(seed)
     result = fit(
         head,
-        embedding_dataset(*train, config.batch_size, seed, shuffle=True),
+        train_ds,
         embedding_dataset(*val, config.batch_size, seed, shuffle=False) if val else None,
         config.epochs,
         callbacks + epoch_callbacks(progress, "training the head", verbose),
         verbose=verbose,
     )
-    return result, {"embed_seconds": embed_seconds, "head_seconds": result.seconds}
+    return result, {**timings, "head_seconds": result.seconds}, lr_result
 
 
-def _callbacks(staging: Path, config: TransferConfig, tensorboard: bool, append: bool) -> list[keras.callbacks.Callback]:
-    """Both phases: early stopping with the best weights restored, one history.csv, optional TensorBoard."""
+def _callbacks(staging: Path, config: TransferConfig, tensorboard: bool, append: bool, name: str) -> list[keras.callbacks.Callback]:
+    """Every phase: early stopping with the best weights restored, one history.csv, optional TensorBoard."""
     return default_callbacks(
         staging / "history.csv", config.patience, reduce_lr=False, append=append,
-        tensorboard_dir=(staging / "logs" / ("fine_tune" if append else "feature_extraction")) if tensorboard else None,
+        tensorboard_dir=(staging / "logs" / name) if tensorboard else None,
     )
 
 
-def _phase1(model, image_data, config, seed, staging: Path, tensorboard: bool, verbose, progress) -> tuple[FitResult, dict]:
-    callbacks = _callbacks(staging, config, tensorboard, append=False)
+def _phase1(
+    model, image_data, config, seed, staging: Path, tensorboard: bool, verbose, find_lr: bool, progress: Progress | None
+) -> tuple[FitResult, dict, LRFinderResult | None]:
+    callbacks = _callbacks(staging, config, tensorboard, append=False, name="feature_extraction")
     if config.augment:
-        compile_classifier(model, len(image_data.class_names), config.learning_rate)
+        lr_result, timings = None, {}
+        if find_lr:
+            started = time.perf_counter()
+            lr_result = _find_head_learning_rate(model, image_data.train, len(image_data.class_names), config.learning_rate,
+                                                 steps=int(np.ceil(len(image_data.files["train"]) / config.batch_size)))
+            timings["find_lr_seconds"] = time.perf_counter() - started
+            set_seed(seed)
+        compile_classifier(model, len(image_data.class_names), lr_result.suggested if lr_result else config.learning_rate)
         callbacks += epoch_callbacks(progress, "feature extraction", verbose)
         result = fit(model, image_data.train, image_data.val, config.epochs, callbacks, verbose=verbose)
-        return result, {"phase1_seconds": result.seconds}
-    result, timings = _train_head_on_embeddings(model, image_data, config, seed, callbacks, verbose, progress)
-    return result, {**timings, "phase1_seconds": timings["embed_seconds"] + timings["head_seconds"]}
+        return result, {**timings, "phase1_seconds": result.seconds}, lr_result
+    result, timings, lr_result = _train_head_on_embeddings(model, image_data, config, seed, callbacks, verbose, find_lr, progress)
+    return result, {**timings, "phase1_seconds": timings["embed_seconds"] + timings["head_seconds"]}, lr_result
 
 
+# ----------------------------------------------------------------------------- phase 2: fine-tuning in stages
 def augmented(dataset: tf.data.Dataset, seed: int) -> tf.data.Dataset:
     """Training batches through random flips, rotations and zooms, in the input pipeline.
 
@@ -174,9 +144,14 @@ def augmented(dataset: tf.data.Dataset, seed: int) -> tf.data.Dataset:
     return dataset.map(lambda images, labels: (augmentation(images, training=True), labels))
 
 
+def fine_tunes(config: TransferConfig) -> bool:
+    """Whether phase 2 runs: `fine_tune` on and at least one stage in the schedule."""
+    return config.fine_tune and tuple(config.fine_tune_layers) != (0,)
+
+
 def augments_fine_tuning_data(config: TransferConfig) -> bool:
     """Phase 2 adds its own augmentation only when it runs, is asked for, and the model does not augment already."""
-    return bool(config.fine_tune_layers) and config.fine_tune_augment and not config.augment
+    return fine_tunes(config) and config.fine_tune_augment and not config.augment
 
 
 def fine_tune_training_data(image_data: ImageData, config: TransferConfig, seed: int) -> tf.data.Dataset:
@@ -185,27 +160,49 @@ def fine_tune_training_data(image_data: ImageData, config: TransferConfig, seed:
 
 
 def _phase2(
-    model, backbone, image_data, config, seed, phase1: FitResult, staging: Path, tensorboard: bool, verbose, progress
-) -> tuple[FitResult, int, bool]:
-    """Fine-tuning: top layers unfrozen, learning rate lowered, epochs continue from phase 1.
+    model, backbone, image_data, config, seed, phase1: FitResult, staging: Path, tensorboard: bool, verbose, progress: Progress | None
+) -> list[StageResult]:
+    """Fine-tuning: the schedule's stages, each kept only if it beats the best validation loss so far.
 
-    Fine-tuning is kept only if it beats phase 1's best validation loss; otherwise the
-    feature-extraction weights come back, so fine-tuning can never make the model worse on
-    the data it is judged by. Returns (fit result, layers that trained, whether it was kept).
+    A stage that does not improve on it is rolled back, so fine-tuning can never make the
+    model worse on the data it is judged by.
     """
-    phase1_weights = model.get_weights()
-    trainable = unfreeze_top_layers(backbone, config.fine_tune_layers)
-    compile_classifier(model, len(image_data.class_names), config.learning_rate * config.fine_tune_lr_factor)
-    set_seed(seed)
-    result = fit(
-        model, fine_tune_training_data(image_data, config, seed), image_data.val, phase1.epochs_run + config.fine_tune_epochs,
-        _callbacks(staging, config, tensorboard, append=True) + epoch_callbacks(progress, "fine-tuning", verbose),
-        initial_epoch=phase1.epochs_run, verbose=verbose,
+    return fine_tune_in_stages(
+        model, backbone,
+        stages=fine_tune_stages(config.fine_tune_layers, config.fine_tune_epochs),
+        train_data=lambda index: fine_tune_training_data(image_data, config, seed + index),
+        val_data=image_data.val,
+        learning_rate=config.learning_rate * config.fine_tune_lr_factor,
+        lr_decay=config.lr_decay,
+        n_classes=len(image_data.class_names),
+        initial_epoch=phase1.epochs_run,
+        best_val_loss=min(phase1.history["val_loss"]) if phase1.history.get("val_loss") else None,
+        callbacks=lambda index: _callbacks(staging, config, tensorboard, append=True, name="fine_tune")
+        + epoch_callbacks(progress, f"fine-tuning stage {index + 1}", verbose),
+        seed=seed,
+        verbose=verbose,
     )
-    kept = "val_loss" not in phase1.history or min(result.history["val_loss"]) < min(phase1.history["val_loss"])
-    if not kept:
-        model.set_weights(phase1_weights)
-    return result, trainable, kept
+
+
+def _stage_training_record(phase1: FitResult, stages: list[StageResult]) -> dict:
+    """run.json's `training` after fine-tuning: every stage, and the one-stage summary keys older readers know."""
+    kept = [stage for stage in stages if stage.kept]
+    last = kept[-1] if kept else stages[-1]
+    epochs_run = phase1.epochs_run + sum(stage.epochs_run for stage in stages)
+    best_epoch = phase1.best_epoch
+    if kept:
+        best = kept[-1]
+        best_epoch = best.start_epoch + int(np.argmin(best.history["val_loss"])) if best.history.get("val_loss") else best.start_epoch + best.epochs_run - 1
+    return {
+        "epochs_run": epochs_run,
+        "best_epoch": best_epoch,
+        "phase1_epochs": phase1.epochs_run,
+        "fine_tune_start_epoch": phase1.epochs_run + 1,  # 1-based, as in the plots
+        "fine_tune_kept": bool(kept),  # False: no stage improved validation loss, so the phase-1 weights were restored
+        "fine_tune_layers_requested": last.layers,
+        "fine_tune_trainable_layers": last.trainable_layers,  # fewer than requested: BatchNormalization stays frozen
+        "stages": [stage.record() for stage in stages],
+    }
 
 
 def _test_accuracy(model: keras.Model, image_data: ImageData, progress: Progress | None) -> float:
@@ -216,6 +213,19 @@ def _test_accuracy(model: keras.Model, image_data: ImageData, progress: Progress
 
 
 # ----------------------------------------------------------------------------- the pipeline
+def _fine_tune_request(hyperparameters: dict) -> dict:
+    """One number for the schedule means one stage; passing `fine_tune_layers` asks for fine-tuning (0: none),
+    as it did before `fine_tune` existed."""
+    request = dict(hyperparameters)
+    for key in ("fine_tune_layers", "fine_tune_epochs"):
+        if isinstance(request.get(key), int) and not isinstance(request.get(key), bool):
+            request[key] = (request[key],)
+    layers = request.get("fine_tune_layers")
+    if layers is not None and request.get("fine_tune") is None:
+        request["fine_tune"] = tuple(layers) != (0,)
+    return request
+
+
 def train_transfer(
     data: str | Path,
     *,
@@ -225,21 +235,26 @@ def train_transfer(
     strict: bool = False,
     weights: str | Path | None = None,
     tensorboard: bool = False,
+    find_lr: bool = False,
     command: list[str] | None = None,
     verbose: int = 0,
     progress: Progress | None = None,
     **hyperparameters,
 ) -> Run:
-    """Feature extraction (and fine-tuning when `fine_tune_layers` > 0) on an image folder.
+    """Feature extraction, then (with `fine_tune=True` or `fine_tune_layers`) fine-tuning in stages, on an image folder.
 
+    `find_lr` runs the learning-rate sweep on the head first and trains phase 1 at its suggestion.
     ``progress`` shows each phase as it runs (default: nothing is shown); ``verbose`` prints Keras's own epoch lines.
     """
     folder, source, _ = resolve_image_source(data)
-    config = get_blueprint("transfer").resolve(**hyperparameters)
+    config = get_blueprint("transfer").resolve(**_fine_tune_request(hyperparameters))
+    schedule = fine_tune_stages(config.fine_tune_layers, config.fine_tune_epochs)  # checks the two lists agree
+    stages = schedule if config.fine_tune else []
     run_dir = Path(out) if out else default_run_dir("transfer")
     check_can_write(run_dir, overwrite)
     backbone = build_backbone(config.backbone, config.image_size, weights=weights or "imagenet")
-    check_fine_tune_layers(backbone, config.fine_tune_layers)
+    for stage in stages:
+        check_fine_tune_layers(backbone, stage.layers)
     image_data = load_for_training(folder, config, seed, strict, progress)
     set_seed(seed)
     model = build_transfer_model(backbone, len(image_data.class_names), config.augment, seed=seed)
@@ -248,34 +263,31 @@ def train_transfer(
     record["data"]["feature_extraction"] = "end-to-end with augmentation" if config.augment else "cached embeddings"
 
     with RunWriter(run_dir, overwrite) as staging:
-        phase1, timings = _phase1(model, image_data, config, seed, staging, tensorboard, verbose, progress)
+        phase1, timings, lr_result = _phase1(model, image_data, config, seed, staging, tensorboard, verbose, find_lr, progress)
         training = {"epochs_run": phase1.epochs_run, "best_epoch": phase1.best_epoch}
         metrics_extra = {}
         history = phase1.history
-        if config.fine_tune_layers:
+        if stages:
             metrics_extra["phase1_accuracy"] = _test_accuracy(model, image_data, progress)
-            phase2, trainable, kept = _phase2(model, backbone, image_data, config, seed, phase1, staging, tensorboard, verbose,
-                                              progress)
-            timings["fine_tune_seconds"] = phase2.seconds
-            training.update(
-                phase1_epochs=phase1.epochs_run,
-                fine_tune_start_epoch=phase1.epochs_run + 1,  # 1-based, as in the plots
-                epochs_run=phase1.epochs_run + phase2.epochs_run,
-                best_epoch=phase2.best_epoch if kept else phase1.best_epoch,
-                fine_tune_kept=kept,  # False: validation loss did not improve, so phase-1 weights were restored
-                fine_tune_layers_requested=config.fine_tune_layers,
-                fine_tune_trainable_layers=trainable,  # fewer than requested: BatchNormalization stays frozen
-            )
-            plots.compare_historys(phase1.history, phase2.history, phase1.epochs_run, staging / "plots" / "compare_histories.png")
-            history = {k: phase1.history.get(k, []) + phase2.history.get(k, []) for k in phase1.history}
+            results = _phase2(model, backbone, image_data, config, seed, phase1, staging, tensorboard, verbose, progress)
+            timings["fine_tune_seconds"] = sum(stage.seconds for stage in results)
+            training = _stage_training_record(phase1, results)
+            histories = [phase1.history] + [stage.history for stage in results]
+            plots.plot_stage_histories(histories, [stage.start_epoch for stage in results], staging / "plots" / "compare_histories.png",
+                                       labels=[_stage_label(stage) for stage in results])
+            history = {k: [v for h in histories for v in h.get(k, [])] for k in phase1.history}
         started = time.perf_counter()
         metrics = evaluate_on_test(model, image_data, staging, progress)
-        if config.fine_tune_layers:
+        if stages:
             metrics_extra["fine_tune_accuracy"] = metrics["accuracy"]
         metrics.update(metrics_extra)
         timings["evaluate_seconds"] = time.perf_counter() - started
         record["timings"], record["training"] = timings, training
         plots.plot_loss_curves(history, staging / "plots" / "loss.png", title=f"{config.backbone} on {Path(source).name}")
+        if lr_result is not None:
+            plots.plot_lr_finder(lr_result.learning_rates, lr_result.losses, lr_result.suggested, staging / "plots" / "lr_finder.png",
+                                 smoothed=lr_result.smoothed_losses)
+            record["lr_finder"] = {"suggested": lr_result.suggested}
         if config.augment:
             plot_augmentation_examples(model.get_layer("augmentation"), image_data, staging / "plots" / "augmentation.png")
         elif augments_fine_tuning_data(config):
@@ -284,6 +296,10 @@ def train_transfer(
                                         "feature_layer": get_backbone_spec(config.backbone).feature_layer}}
         finish_image_run(staging, model, record, metrics, image_data.class_names)
     return load_run(run_dir)
+
+
+def _stage_label(stage: StageResult) -> str:
+    return f"stage {stage.stage}: top {stage.layers}" + ("" if stage.kept else " (rolled back)")
 
 
 # ----------------------------------------------------------------------------- as-is

@@ -30,6 +30,7 @@ _METRIC_LABELS = {
     "top_5_accuracy": ("Top-5 accuracy", "true class among the 5 most likely"),
     "phase1_accuracy": ("After feature extraction", "accuracy with the backbone frozen"),
     "fine_tune_accuracy": ("After fine-tuning", "accuracy once top layers are unfrozen"),
+    "tta_accuracy": ("With test-time augmentation", "accuracy when each test image's prediction is averaged with its mirror image's"),
     "baseline_mae": ("Predicting the mean", "MAE of always predicting the training mean"),
     "linear_mae": ("Linear regression", "MAE of a linear model on the same features"),
     "gbm_mae": ("Gradient boosting", "MAE of scikit-learn's HistGradientBoosting on the same split"),
@@ -37,7 +38,7 @@ _METRIC_LABELS = {
     "baseline_accuracy": ("Most common class", "accuracy of always predicting the majority class"),
     "linear_accuracy": ("Logistic regression", "accuracy of a linear classifier"),
 }
-_PERCENT_METRICS = {"accuracy", "baseline_accuracy", "linear_accuracy", "gbm_accuracy", "phase1_accuracy", "fine_tune_accuracy", "top_5_accuracy",
+_PERCENT_METRICS = {"accuracy", "baseline_accuracy", "linear_accuracy", "gbm_accuracy", "phase1_accuracy", "fine_tune_accuracy", "tta_accuracy", "top_5_accuracy",
                     "precision", "recall", "f1"}
 _LOWER_IS_BETTER = ("mae", "mse", "rmse", "loss")
 

@@ -54,7 +54,7 @@ _PHASE_LABELS = {
 _PLACED = {
     "loss.png": ("curves", "Training (blue) and validation (orange) curves. Validation rising while training falls means overfitting."),
     "lr_finder.png": ("curves", "Learning-rate finder: loss while the learning rate grows each batch. The suggestion sits where loss falls fastest."),
-    "compare_histories.png": ("curves", "Two phases as one curve: feature extraction, then fine-tuning from the dashed line."),
+    "compare_histories.png": ("curves", "All phases as one curve: feature extraction, then each fine-tuning stage from its dashed line."),
     "predicted_vs_actual.png": ("results", "Left: each test row's prediction against its true value (on the diagonal is perfect). Right: residuals — a pattern here means the model misses something systematic."),
     "confusion_matrix.png": ("results", "Rows are the true class, columns the prediction; the diagonal is correct."),
     "roc_curve.png": ("results", "True vs false positive rate over every threshold; the further into the top-left, the better."),
@@ -421,6 +421,8 @@ def _training_view(record: dict) -> list[dict]:
     items = []
     unfrozen_done = False
     for key, value in training.items():
+        if key == "stages":  # shown as its own table (`_stages_view`)
+            continue
         if key in ("fine_tune_trainable_layers", "fine_tune_layers_requested"):
             if not unfrozen_done:
                 tile = _unfrozen_tile(training)
@@ -434,6 +436,23 @@ def _training_view(record: dict) -> list[dict]:
     if "suggested" in lr:
         items.append({"name": "Learning rate suggested by the finder", "value": f"{lr['suggested']:.3g}", "hint": ""})
     return items
+
+
+def _stages_view(record: dict) -> list[dict]:
+    """One row per fine-tuning stage: layers unfrozen, learning rates, epochs, best validation loss, kept or rolled back."""
+    rows = []
+    for stage in (record.get("training") or {}).get("stages") or []:
+        start, run = stage.get("start_epoch"), stage.get("epochs_run")
+        rows.append({
+            "stage": plain_value(stage.get("stage")),
+            "layers": f"top {plain_value(stage.get('layers'))} ({plain_value(stage.get('trainable_layers'))} learn)",
+            "learning_rates": " / ".join(f"{rate:.2g}" for rate in stage.get("learning_rates") or []),
+            "epochs": f"{start}-{start + run - 1}" if isinstance(start, int) and isinstance(run, int) and run > 0 else "-",
+            "best_val_loss": format_number(stage.get("best_val_loss")),
+            "kept": "kept" if stage.get("kept") else "rolled back",
+            "seconds": format_seconds(stage["seconds"]) if isinstance(stage.get("seconds"), (int, float)) else "-",
+        })
+    return rows
 
 
 def _sections(view: dict) -> list[tuple[str, str]]:
@@ -466,6 +485,7 @@ def report_view(run_dir: Path | str) -> dict:
         "data": _data_view(record, class_names),
         "history": _history_view(read_history(run_dir)),
         "training": _training_view(record),
+        "stages": _stages_view(record),
         "figures": _figures(run_dir),
         "per_class": _per_class(metrics),
         "reproduce": _reproduce_view(record),
