@@ -110,7 +110,7 @@ def discriminative_optimizer(blocks: list[list[keras.layers.Layer]], learning_ra
         A `keras.optimizers.Adam`, or a `keras.optimizers.MultiOptimizer` of one Adam per block.
     """
     rates = block_learning_rates(learning_rate, len(blocks), lr_decay)
-    if len(blocks) <= 1 or lr_decay == 1:
+    if len(set(rates)) == 1:  # one block, or no decay: a single rate
         return keras.optimizers.Adam(learning_rate)
     optimizer_map = keras.optimizers.OptimizerMap(default_optimizer=keras.optimizers.Adam(learning_rate, name="adam_block0"))
     for k, (block, rate) in enumerate(zip(blocks[1:], rates[1:]), start=1):
