@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import uuid
 import time
+import uuid
 from collections.abc import Iterator
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
