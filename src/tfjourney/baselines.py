@@ -8,6 +8,8 @@ capped to their most frequent values), dates as numbers; free text only reaches 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -18,12 +20,25 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from tfjourney.data.columns import to_days, to_number
 from tfjourney.models.tabular import ColumnPlan, categorical_values
 
 _CATEGORY_KINDS = ("categorical", "high_cardinality")
 _GBM_MAX_CATEGORIES = 254  # HistGradientBoosting's native categories must fit its 255 bins
+
+
+def _one_thread(fit_and_predict):
+    """Gradient boosting on one OpenMP thread: beside TensorFlow's threads on a busy 2-core machine,
+    its spinning thread pool made a 1k-row fit take minutes instead of a second."""
+
+    @functools.wraps(fit_and_predict)
+    def run(*args, **kwargs):
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return fit_and_predict(*args, **kwargs)
+
+    return run
 
 
 def _numeric_names(plans: list[ColumnPlan]) -> list[str]:
@@ -86,6 +101,7 @@ def _has_columns(plans: list[ColumnPlan]) -> bool:
     return bool(_numeric_names(plans) or _category_names(plans))
 
 
+@_one_thread
 def regression_baselines(train: pd.DataFrame, y_train, test: pd.DataFrame, plans: list[ColumnPlan], seed: int = 0) -> dict[str, np.ndarray]:
     """Mean predictor, linear regression and gradient boosting (MAE loss) predictions on the test rows.
 
@@ -114,6 +130,7 @@ def regression_baselines(train: pd.DataFrame, y_train, test: pd.DataFrame, plans
     }
 
 
+@_one_thread
 def classification_baselines(train: pd.DataFrame, y_train, test: pd.DataFrame, plans: list[ColumnPlan], seed: int = 0) -> dict[str, np.ndarray]:
     """Majority class, logistic regression and gradient boosting predictions (class indices) on the test rows.
 
@@ -142,6 +159,7 @@ def classification_baselines(train: pd.DataFrame, y_train, test: pd.DataFrame, p
     }
 
 
+@_one_thread
 def _gbm_validation_score(fit, y_fit, val, y_val, plans: list[ColumnPlan], task: str, seed: int) -> float:
     """Gradient boosting's validation error (MAE, or log loss for classes): lower is better."""
     if not _has_columns(plans):

@@ -243,7 +243,7 @@ def _is_row_number(name: str, numbers: pd.Series, n_rows: int) -> bool:
 def _date_role(name: str, column: pd.Series, date_format: str) -> tuple[ColumnRole, str]:
     days = to_days(column, date_format)
     unparsed = int((days.isna() & column.notna()).sum())
-    note = f"column {name!r} holds dates ({_format_name(date_format)}); used as year, month, day of week, day of year (sin/cos) and elapsed days"
+    note = f"column {name!r} holds dates ({_format_name(date_format)}); read as year, month, day of week, day of year (sin/cos) and elapsed days"
     if unparsed:
         note += f"; {unparsed} value(s) that are not dates read as missing"
     return ColumnRole(name, "datetime", "dates", date_format), note
