@@ -81,10 +81,10 @@ def frame_maker():
 
 @pytest.fixture
 def no_partials():
-    """Assert helper: `no_partials(folder)` fails if a hidden `.NAME.partial-*` staging dir is left."""
+    """Assert helper: `no_partials(folder)` fails if a hidden `.NAME.partial` staging dir is left."""
 
     def check(folder: Path) -> None:
-        leftovers = [p.name for p in Path(folder).iterdir() if ".partial-" in p.name or ".replaced-" in p.name]
+        leftovers = [p.name for p in Path(folder).iterdir() if p.name.endswith(".partial") or ".partial-" in p.name or ".replaced-" in p.name]
         assert not leftovers, f"staging folders left behind: {leftovers}"
 
     return check

@@ -23,7 +23,7 @@ def _write_minimal(staging, blueprint="regression"):
 def test_success_renames_staging_into_place(tmp_path, no_partials):
     run_dir = tmp_path / "run"
     with RunWriter(run_dir) as staging:
-        assert staging.parent == tmp_path and staging.name.startswith(".run.partial-")
+        assert staging.parent == tmp_path and staging.name == ".run.partial"
         assert (staging / "plots").is_dir()
         assert not run_dir.exists()  # nothing visible until the block finishes
         _write_minimal(staging)
@@ -165,3 +165,40 @@ def _umask_for_test() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_an_interrupted_run_keeps_its_checkpoint_for_resume(tmp_path):
+    from tfjourney.runs import resumable_run_dir
+
+    run_dir = tmp_path / "runs" / "cnn-20260101-000000"
+    with pytest.raises(KeyboardInterrupt):
+        with RunWriter(run_dir) as staging:
+            (staging / "checkpoint").mkdir()
+            raise KeyboardInterrupt
+    assert not run_dir.exists() and (tmp_path / "runs" / ".cnn-20260101-000000.partial" / "checkpoint").is_dir()
+    assert resumable_run_dir("cnn", tmp_path / "runs") == run_dir  # `--resume` without --out finds it
+    with RunWriter(run_dir, resume=True) as staging:
+        assert (staging / "checkpoint").is_dir()
+        (staging / "run.json").write_text("{}")
+    assert (run_dir / "run.json").is_file() and not (run_dir / "checkpoint").exists()
+
+
+def test_nothing_to_resume_is_a_clear_error(tmp_path):
+    from tfjourney.errors import RunFolderError
+
+    with pytest.raises(RunFolderError, match="nothing to resume"):
+        RunWriter(tmp_path / "run", resume=True)
+
+
+def test_a_worker_that_is_not_the_chief_writes_nothing_beside_the_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    writer = RunWriter(tmp_path / "run", chief=False)
+    with writer as staging:
+        (staging / "run.json").write_text('{"blueprint": "cnn"}')
+        (staging / "metrics.json").write_text('{"accuracy": 0.9}')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"] and list((tmp_path / "tmp").iterdir()) == []
+    assert writer.finished_run().metrics == {"accuracy": 0.9}

@@ -19,9 +19,10 @@ def import_tensorflow_quietly() -> None:
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
-            import tensorflow as tf
+            import tensorflow  # noqa: F401
 
-            tf.constant(0)  # the CPU device initialises (and logs) on the first op, so do that here too
+            # No operation runs here: the devices and a multi-worker strategy can only be
+            # configured before TensorFlow's first operation (training/distributed.py).
     finally:
         os.dup2(saved, 2)
         os.close(saved)

@@ -12,7 +12,9 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -80,6 +82,15 @@ def _add_common_train_options(parser: argparse.ArgumentParser, blueprint: str) -
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--verbose", "-v", action="count", default=0, help="print Keras's own line per epoch instead of tfjourney's")
     shown.add_argument("--quiet", "-q", action="store_true", help="print only the result: no progress while training")
+    from tfjourney.training.cluster import DISTRIBUTE_CHOICES
+
+    parser.add_argument("--distribute", choices=DISTRIBUTE_CHOICES, default="none",
+                        help="none (default): one device; mirrored: all local GPUs (or --devices N CPU devices); "
+                             "multiworker: the machines in TF_CONFIG (see `tfjourney launch`); auto: mirrored when several GPUs are visible")
+    parser.add_argument("--devices", type=_positive_int, help="with --distribute mirrored: train on N logical CPU devices (for testing)")
+    parser.add_argument("--global-batch-size", type=_positive_int, dest="global_batch_size",
+                        help="examples per step over all replicas (default: the blueprint's batch size); each replica gets its share")
+    parser.add_argument("--resume", action="store_true", help="continue the interrupted run of this same command from its last finished epoch")
 
 
 def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
@@ -233,6 +244,18 @@ def build_parser() -> argparse.ArgumentParser:
     studio.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})")
     studio.add_argument("--open", action="store_true", help="open the Runs page in your web browser")
     studio.set_defaults(handler=_studio)
+
+    launch = sub.add_parser("launch", help="run a train command as N local multi-worker processes, or print TF_CONFIG for a cluster",
+                            description="`tfjourney launch --workers 2 -- train cnn digits`: N workers on this machine with "
+                                        "--distribute multiworker; `tfjourney launch --print-tf-config --hosts a:12345,b:12345 -- train ...`: "
+                                        "the TF_CONFIG each machine of a real cluster needs.")
+    launch.add_argument("--workers", type=_positive_int, help="number of local worker processes")
+    launch.add_argument("--host", default="127.0.0.1", help="address the local workers listen on (default: 127.0.0.1, this machine only)")
+    launch.add_argument("--timeout", type=float, help="stop every worker and fail after this many seconds (default: no limit)")
+    launch.add_argument("--print-tf-config", action="store_true", dest="print_tf_config", help="print each machine's TF_CONFIG instead of starting workers")
+    launch.add_argument("--hosts", help="with --print-tf-config: HOST:PORT of every machine, comma-separated; the first is the chief")
+    launch.add_argument("train_command", nargs=argparse.REMAINDER, metavar="-- train ...", help="the train command every worker runs")
+    launch.set_defaults(handler=_launch)
     return parser
 
 
@@ -263,6 +286,10 @@ def _run_options(args: argparse.Namespace) -> dict:
         "verbose": 2 if args.verbose else 0,
         "progress": Progress.for_stream(sys.stdout, quiet=args.quiet),
         "command": ["tfjourney", *args.argv],
+        "distribute": args.distribute,
+        "devices": args.devices,
+        "global_batch_size": args.global_batch_size,
+        "resume": args.resume,
     }
 
 
@@ -353,6 +380,21 @@ def _studio(args: argparse.Namespace) -> None:
     serve(runs_dir=args.runs_dir, host=args.host, port=args.port, open_browser=args.open)
 
 
+def _launch(args: argparse.Namespace) -> int:
+    from tfjourney.errors import ConfigError
+    from tfjourney.launcher import cluster_tf_configs, launch
+
+    command = args.train_command[1:] if args.train_command[:1] == ["--"] else args.train_command
+    if args.print_tf_config:
+        if not args.hosts:
+            raise ConfigError("--print-tf-config needs --hosts HOST:PORT,HOST:PORT (one per machine, the chief first).")
+        print(cluster_tf_configs(args.hosts, command or None))
+        return 0
+    if args.workers is None:
+        raise ConfigError("tfjourney launch needs --workers N (or --print-tf-config --hosts ...).")
+    return launch(command, workers=args.workers, host=args.host, timeout=args.timeout)
+
+
 # ----------------------------------------------------------------------------- entry point
 def flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
     """Config key / argument name -> the flag that sets it, read from the parser and its subcommands.
@@ -390,6 +432,10 @@ def _warning_printer(flags: dict[str, str]):
     return show
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = [str(a) for a in (sys.argv[1:] if argv is None else argv)]
@@ -398,8 +444,10 @@ def main(argv: list[str] | None = None) -> int:
     flags = flag_names(parser)
     warnings.showwarning = _warning_printer(flags)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not for users
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # a kill cleans up (and keeps the epoch checkpoint) like Ctrl-C
     try:
-        args.handler(args)
+        code = args.handler(args)
     except TfjourneyError as exc:
         print(f"tfjourney: error: {_with_flags(str(exc), flags)}", file=sys.stderr)
         return EXIT_USAGE
@@ -408,12 +456,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tfjourney: error: cannot use{where}: {exc.strerror or exc}; check the path and its permissions.", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("tfjourney: interrupted; nothing half-written was left behind.", file=sys.stderr)
+        print("tfjourney: interrupted; no run folder was written (a train command that finished an epoch continues "
+              "where it stopped when you repeat it with --resume).", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `tfjourney blueprint | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -85,37 +85,98 @@ def _umask() -> int:
     return mask
 
 
-class RunWriter:
-    """Context manager: `with RunWriter(dir) as staging:` write into `staging`, renamed on success."""
+PARTIAL_SUFFIX = ".partial"
+CHECKPOINT_DIR = "checkpoint"  # the epoch checkpoint inside the in-progress folder (training/checkpoint.py)
 
-    def __init__(self, run_dir: Path | str, overwrite: bool = False):
+
+def partial_dir(run_dir: Path | str) -> Path:
+    """The hidden in-progress folder of `run_dir`: `.NAME.partial` beside it, the same for the same --out."""
+    target = Path(os.path.abspath(run_dir))
+    return target.with_name(f".{target.name}{PARTIAL_SUFFIX}")
+
+
+def has_checkpoint(folder: Path) -> bool:
+    return (folder / CHECKPOINT_DIR).is_dir() or (folder / f"{CHECKPOINT_DIR}.old").is_dir()
+
+
+def resumable_run_dir(blueprint: str, root: Path | str = "runs") -> Path:
+    """Where `--resume` without `--out` continues: the newest unfinished `runs/<blueprint>-*` with a checkpoint."""
+    candidates = sorted(
+        (p for p in Path(root).glob(f".{blueprint}-*{PARTIAL_SUFFIX}") if has_checkpoint(p)), key=lambda p: p.stat().st_mtime
+    )
+    if not candidates:
+        raise RunFolderError(f"--resume: there is no unfinished {blueprint} run in {root}/ to resume; run the command without --resume to start one.")
+    return candidates[-1].with_name(candidates[-1].name[1 : -len(PARTIAL_SUFFIX)])
+
+
+class RunWriter:
+    """Context manager: `with RunWriter(dir) as staging:` write into `staging`, renamed on success.
+
+    `staging` is the hidden `.NAME.partial` beside the run folder. If training fails or is
+    interrupted after an epoch checkpoint was saved there, the folder is kept so that
+    `resume=True` (`--resume`) continues it; otherwise it is removed.
+
+    Who writes is decided here, once: a process that is not the chief of a multi-worker
+    cluster (`chief=False`) writes into a private temporary folder that is always removed,
+    and never touches the run folder.
+    """
+
+    def __init__(self, run_dir: Path | str, overwrite: bool = False, *, resume: bool = False, chief: bool = True):
         self.run_dir = Path(run_dir)
         self.target = Path(os.path.abspath(self.run_dir))  # "." has no name; its absolute form does
         self.overwrite = overwrite
-        check_can_write(self.run_dir, overwrite)
+        self.resume = resume
+        self.chief = chief
+        self.partial = partial_dir(self.run_dir)
+        if chief:
+            check_can_write(self.run_dir, overwrite)
+        if resume and not has_checkpoint(self.partial):
+            raise RunFolderError(
+                f"--resume: there is nothing to resume for {self.run_dir} (no checkpoint in {self.partial}); "
+                "run the command without --resume to start it."
+            )
         self.staging: Path | None = None
         self.created_parent = False
+        self._worker_run: Run | None = None
+
+    def finished_run(self) -> "Run":
+        """The run just written: the run folder, or (on a worker that is not the chief) its results in memory."""
+        return self._worker_run if self._worker_run is not None else load_run(self.run_dir)
 
     def __enter__(self) -> Path:
+        if not self.chief:
+            self.staging = Path(tempfile.mkdtemp(prefix="tfjourney-worker-"))
+            (self.staging / "plots").mkdir()
+            return self.staging
         parent = self.target.parent
         try:
             self.created_parent = not parent.exists()
             parent.mkdir(parents=True, exist_ok=True)
-            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.partial-", dir=parent))
+            if self.partial.exists() and not self.resume:
+                shutil.rmtree(self.partial)  # an earlier attempt that was not resumed: start over
+            self.partial.mkdir(exist_ok=self.resume)
         except OSError as exc:
             raise RunFolderError(f"cannot write the run folder {self.run_dir} ({exc.strerror or exc}); choose another --out.") from None
-        os.chmod(self.staging, 0o777 & ~_umask())  # mkdtemp makes it private; a run folder is meant to be shared
-        (self.staging / "plots").mkdir()
+        self.staging = self.partial
+        (self.staging / "plots").mkdir(exist_ok=True)
         return self.staging
 
     def __exit__(self, exc_type, exc, tb) -> None:
         assert self.staging is not None
-        if exc_type is not None:
+        if not self.chief:
+            if exc_type is None and is_run_folder(self.staging):
+                self._worker_run = load_run(self.staging)
             shutil.rmtree(self.staging, ignore_errors=True)
-            if self.created_parent and not any(self.target.parent.iterdir()):
-                self.target.parent.rmdir()
+            return
+        if exc_type is not None:
+            if not has_checkpoint(self.staging):
+                shutil.rmtree(self.staging, ignore_errors=True)
+                if self.created_parent and not any(self.target.parent.iterdir()):
+                    self.target.parent.rmdir()
             return
         check_can_write(self.run_dir, self.overwrite)
+        for leftover in (CHECKPOINT_DIR, f"{CHECKPOINT_DIR}.old", f"{CHECKPOINT_DIR}.tmp"):
+            shutil.rmtree(self.staging / leftover, ignore_errors=True)  # a finished run needs no checkpoint
         if self.target.exists():
             trash = self.target.with_name(f".{self.target.name}.replaced-{os.getpid()}")
             self.target.rename(trash)

@@ -55,14 +55,16 @@ from tfjourney.runs import (
     TABULAR_BLUEPRINTS,
     Run,
     RunWriter,
-    check_can_write,
     default_run_dir,
     load_run,
     new_run_record,
+    resumable_run_dir,
     write_json,
 )
 from tfjourney.progress import Progress, format_duration
 from tfjourney.training.budget import plan_budget
+from tfjourney.training.checkpoint import prepare_checkpoint
+from tfjourney.training.distributed import setup_distribution
 from tfjourney.training.fit import default_callbacks, fit, make_loss, make_optimizer, set_seed
 from tfjourney.training.lr_finder import find_learning_rate
 from tfjourney.training.progress import epoch_callbacks, predict_with_progress
@@ -150,6 +152,10 @@ def train_tabular(
     command: list[str] | None = None,
     verbose: int = 0,
     progress: Progress | None = None,
+    distribute: str = "none",
+    devices: int | None = None,
+    global_batch_size: int | None = None,
+    resume: bool = False,
     **hyperparameters,
 ) -> Run:
     """Train the `kind` blueprint ("regression" or "classification") on `data` and write a run folder.
@@ -158,11 +164,17 @@ def train_tabular(
     `column_types` ("col=role,...") overrides the inferred column roles; `keep` uses columns that
     look like IDs or constants anyway. A batch size passed in `hyperparameters` is used as is;
     otherwise the batch grows with the rows (see tfjourney.training.budget).
+    `distribute` ("none", "mirrored", "multiworker", "auto"), `devices` and `global_batch_size`
+    choose how training is spread (training/distributed.py); `resume` continues the
+    interrupted run of the same command from its last finished epoch.
     """
+    distribution = setup_distribution(distribute, devices=devices)  # first: before TensorFlow runs anything
+    if global_batch_size is not None:
+        hyperparameters["batch_size"] = global_batch_size
     blueprint = get_blueprint(kind)
     config = blueprint.resolve(**hyperparameters)
-    run_dir = Path(out) if out else default_run_dir(kind)
-    check_can_write(run_dir, overwrite)
+    run_dir = Path(out) if out else (resumable_run_dir(kind) if resume else default_run_dir(kind))
+    writer = RunWriter(run_dir, overwrite, resume=resume, chief=distribution.is_chief)
     table = load_table(
         data, target, drop, kind, encoding=encoding,
         thresholds=ColumnThresholds.from_config(config), column_types=column_types, keep=keep,
@@ -201,8 +213,10 @@ def train_tabular(
         timings["find_lr_seconds"] = time.perf_counter() - started
         set_seed(seed)
 
-    model = _build(task, plans, config, y_fit, class_names)
-    _compile(model, task, config, config.learning_rate, len(class_names))
+    distribution.check_batch_size(config.batch_size)
+    with distribution.scope():
+        model = _build(task, plans, config, y_fit, class_names)
+        _compile(model, task, config, config.learning_rate, len(class_names))
     record = new_run_record(
         kind,
         config,
@@ -223,13 +237,16 @@ def train_tabular(
         command,
     )
 
-    with RunWriter(run_dir, overwrite) as staging:
+    with writer as staging:
         callbacks = default_callbacks(
-            staging / "history.csv", config.patience, tensorboard_dir=(staging / "logs" / "fit") if tensorboard else None
+            staging / "history.csv", config.patience, tensorboard_dir=(staging / "logs" / "fit") if tensorboard else None, append=resume
         ) + epoch_callbacks(progress, "training", verbose)
-        result = fit(model, fit_ds, val_ds, config.epochs, callbacks, verbose=verbose)
+        identity = {"blueprint": kind, "data": table.source, "target": table.target, "seed": seed, "config": config}
+        checkpoint = prepare_checkpoint(writer, staging, watch=callbacks, identity=identity)
+        result = fit(model, fit_ds, val_ds, config.epochs, callbacks, verbose=verbose, distribution=distribution, checkpoint=checkpoint)
         timings["train_seconds"] = result.seconds
-        record["training"] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch}
+        record["training"] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "resumed_from_epoch": result.resumed_from_epoch}
+        record["distribution"] = distribution.record(config.batch_size, result.weights_identical)
 
         started = time.perf_counter()
         predictions = predict_rows(model, test_df, plans, progress)
@@ -249,7 +266,7 @@ def train_tabular(
         write_json(staging / "run.json", record)
         write_json(staging / "metrics.json", metrics)
         write_report(staging)
-    return load_run(run_dir)
+    return writer.finished_run()
 
 
 def _plan(fit_df: pd.DataFrame, table: Table, config: TabularConfig) -> list[ColumnPlan]:

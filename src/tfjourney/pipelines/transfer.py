@@ -50,7 +50,9 @@ from tfjourney.pipelines.images import (
     resolve_image_source,
 )
 from tfjourney.progress import Progress, per_second
-from tfjourney.runs import Run, RunWriter, check_can_write, default_run_dir, load_run, new_run_record
+from tfjourney.runs import Run, RunWriter, default_run_dir, new_run_record, resumable_run_dir
+from tfjourney.training.checkpoint import prepare_checkpoint
+from tfjourney.training.distributed import Distribution, setup_distribution
 from tfjourney.training.embeddings import embed, embedding_dataset
 from tfjourney.training.fine_tune import StageResult, fine_tune_in_stages, fine_tune_stages
 from tfjourney.training.fit import FitResult, default_callbacks, fit, set_seed
@@ -70,7 +72,8 @@ def _find_head_learning_rate(model: keras.Model, train: tf.data.Dataset, n_class
 
 
 def _train_head_on_embeddings(
-    model, image_data: ImageData, config, seed, callbacks, verbose, find_lr: bool, progress: Progress | None
+    model, image_data: ImageData, config, seed, callbacks, verbose, find_lr: bool, progress: Progress | None,
+    distribution: Distribution | None = None, checkpoint=None,
 ) -> tuple[FitResult, dict, LRFinderResult | None]:
     """The fast path: embed every image once, then fit only the Dense head on the cached embeddings."""
     started = time.perf_counter()
@@ -82,7 +85,8 @@ def _train_head_on_embeddings(
         phase.done(per_second("embedded", count, "images", phase.elapsed))
     val = rest[0] if rest else None
     timings = {"embed_seconds": time.perf_counter() - started}
-    head = head_model(model, train[0].shape[1])
+    with (distribution or Distribution()).scope():
+        head = head_model(model, train[0].shape[1])
     train_ds = embedding_dataset(*train, config.batch_size, seed, shuffle=True)
     lr_result = None
     if find_lr:
@@ -92,7 +96,8 @@ def _train_head_on_embeddings(
                                              steps=int(np.ceil(len(train[0]) / config.batch_size)))
         timings["find_lr_seconds"] = time.perf_counter() - started
     learning_rate = lr_result.suggested if lr_result else config.learning_rate
-    compile_classifier(head, len(image_data.class_names), learning_rate)
+    with (distribution or Distribution()).scope():
+        compile_classifier(head, len(image_data.class_names), learning_rate)
     set_seed(seed)
     result = fit(
         head,
@@ -101,6 +106,8 @@ def _train_head_on_embeddings(
         config.epochs,
         callbacks + epoch_callbacks(progress, "training the head", verbose),
         verbose=verbose,
+        distribution=distribution,
+        checkpoint=checkpoint,
     )
     return result, {**timings, "head_seconds": result.seconds}, lr_result
 
@@ -114,9 +121,12 @@ def _callbacks(staging: Path, config: TransferConfig, tensorboard: bool, append:
 
 
 def _phase1(
-    model, image_data, config, seed, staging: Path, tensorboard: bool, verbose, find_lr: bool, progress: Progress | None
+    model, image_data, config, seed, staging: Path, tensorboard: bool, verbose, find_lr: bool, progress: Progress | None,
+    distribution: Distribution, writer: RunWriter, identity: dict,
 ) -> tuple[FitResult, dict, LRFinderResult | None]:
-    callbacks = _callbacks(staging, config, tensorboard, append=False, name="feature_extraction")
+    """Feature extraction; checkpointed every epoch, so `--resume` continues it (fine-tuning, if any, starts over)."""
+    callbacks = _callbacks(staging, config, tensorboard, append=writer.resume, name="feature_extraction")
+    checkpoint = prepare_checkpoint(writer, staging, watch=callbacks, identity=identity)
     if config.augment:
         lr_result, timings = None, {}
         if find_lr:
@@ -125,11 +135,14 @@ def _phase1(
                                                  steps=int(np.ceil(len(image_data.files["train"]) / config.batch_size)))
             timings["find_lr_seconds"] = time.perf_counter() - started
             set_seed(seed)
-        compile_classifier(model, len(image_data.class_names), lr_result.suggested if lr_result else config.learning_rate)
+        with distribution.scope():
+            compile_classifier(model, len(image_data.class_names), lr_result.suggested if lr_result else config.learning_rate)
         callbacks += epoch_callbacks(progress, "feature extraction", verbose)
-        result = fit(model, image_data.train, image_data.val, config.epochs, callbacks, verbose=verbose)
+        result = fit(model, image_data.train, image_data.val, config.epochs, callbacks, verbose=verbose,
+                     distribution=distribution, checkpoint=checkpoint)
         return result, {**timings, "phase1_seconds": result.seconds}, lr_result
-    result, timings, lr_result = _train_head_on_embeddings(model, image_data, config, seed, callbacks, verbose, find_lr, progress)
+    result, timings, lr_result = _train_head_on_embeddings(model, image_data, config, seed, callbacks, verbose, find_lr, progress,
+                                                           distribution, checkpoint)
     return result, {**timings, "phase1_seconds": timings["embed_seconds"] + timings["head_seconds"]}, lr_result
 
 
@@ -239,39 +252,59 @@ def train_transfer(
     command: list[str] | None = None,
     verbose: int = 0,
     progress: Progress | None = None,
+    distribute: str = "none",
+    devices: int | None = None,
+    global_batch_size: int | None = None,
+    resume: bool = False,
     **hyperparameters,
 ) -> Run:
     """Feature extraction, then (with `fine_tune=True` or `fine_tune_layers`) fine-tuning in stages, on an image folder.
 
     `find_lr` runs the learning-rate sweep on the head first and trains phase 1 at its suggestion.
     ``progress`` shows each phase as it runs (default: nothing is shown); ``verbose`` prints Keras's own epoch lines.
+    `distribute`, `devices` and `global_batch_size` choose how training is spread
+    (training/distributed.py; fine-tuning stages run under `none` or `mirrored`);
+    `resume` continues an interrupted feature extraction from its last finished epoch
+    (an interrupted fine-tuning starts over).
     """
+    distribution = setup_distribution(distribute, devices=devices)  # first: before TensorFlow runs anything
+    if global_batch_size is not None:
+        hyperparameters["batch_size"] = global_batch_size
     folder, source, _ = resolve_image_source(data)
     config = get_blueprint("transfer").resolve(**_fine_tune_request(hyperparameters))
     schedule = fine_tune_stages(config.fine_tune_layers, config.fine_tune_epochs)  # checks the two lists agree
     stages = schedule if config.fine_tune else []
-    run_dir = Path(out) if out else default_run_dir("transfer")
-    check_can_write(run_dir, overwrite)
-    backbone = build_backbone(config.backbone, config.image_size, weights=weights or "imagenet")
+    distribution.check_batch_size(config.batch_size)
+    if stages and distribution.custom_loop:
+        raise ConfigError("fine-tuning does not run under --distribute multiworker yet (feature extraction does); "
+                          "drop --fine-tune, or use --distribute mirrored on one machine.")
+    run_dir = Path(out) if out else (resumable_run_dir("transfer") if resume else default_run_dir("transfer"))
+    writer = RunWriter(run_dir, overwrite, resume=resume, chief=distribution.is_chief)
+    with distribution.scope():
+        backbone = build_backbone(config.backbone, config.image_size, weights=weights or "imagenet")
     for stage in stages:
         check_fine_tune_layers(backbone, stage.layers)
     image_data = load_for_training(folder, config, seed, strict, progress)
     set_seed(seed)
-    model = build_transfer_model(backbone, len(image_data.class_names), config.augment, seed=seed)
+    with distribution.scope():
+        model = build_transfer_model(backbone, len(image_data.class_names), config.augment, seed=seed)
     record = new_run_record("transfer", {**asdict(config), "weights": str(weights) if weights else "imagenet"}, seed,
                             data_record(image_data, source, folder), command)
     record["data"]["feature_extraction"] = "end-to-end with augmentation" if config.augment else "cached embeddings"
 
-    with RunWriter(run_dir, overwrite) as staging:
-        phase1, timings, lr_result = _phase1(model, image_data, config, seed, staging, tensorboard, verbose, find_lr, progress)
-        training = {"epochs_run": phase1.epochs_run, "best_epoch": phase1.best_epoch}
+    identity = {"blueprint": "transfer", "data": source, "seed": seed, "config": record["config"]}
+    with writer as staging:
+        phase1, timings, lr_result = _phase1(model, image_data, config, seed, staging, tensorboard, verbose, find_lr, progress,
+                                             distribution, writer, identity)
+        training = {"epochs_run": phase1.epochs_run, "best_epoch": phase1.best_epoch, "resumed_from_epoch": phase1.resumed_from_epoch}
+        record["distribution"] = distribution.record(config.batch_size, phase1.weights_identical)
         metrics_extra = {}
         history = phase1.history
         if stages:
             metrics_extra["phase1_accuracy"] = _test_accuracy(model, image_data, progress)
             results = _phase2(model, backbone, image_data, config, seed, phase1, staging, tensorboard, verbose, progress)
             timings["fine_tune_seconds"] = sum(stage.seconds for stage in results)
-            training = _stage_training_record(phase1, results)
+            training = {**_stage_training_record(phase1, results), "resumed_from_epoch": phase1.resumed_from_epoch}
             histories = [phase1.history] + [stage.history for stage in results]
             plots.plot_stage_histories(histories, [stage.start_epoch for stage in results], staging / "plots" / "compare_histories.png",
                                        labels=[_stage_label(stage) for stage in results])
@@ -295,7 +328,7 @@ def train_transfer(
         record["model"] = {"backbone": {"name": config.backbone, "layers": len(fine_tunable_layers(backbone)),
                                         "feature_layer": get_backbone_spec(config.backbone).feature_layer}}
         finish_image_run(staging, model, record, metrics, image_data.class_names)
-    return load_run(run_dir)
+    return writer.finished_run()
 
 
 def _stage_label(stage: StageResult) -> str:

@@ -65,6 +65,20 @@ class FitResult:
     seconds: float
     epochs_run: int
     best_epoch: int
+    resumed_from_epoch: int | None = None
+    weights_identical: bool | None = None  # multi-worker: every worker ended with the same weights
+
+
+def _replay_shuffles(dataset, epochs_done: int) -> None:
+    """Open (and drop) the iterators the finished epochs opened, so a resumed run shuffles as an uninterrupted one.
+
+    Each new iterator of a seeded, reshuffling `tf.data` pipeline draws the next order;
+    Keras `fit` opens two per epoch (and tfjourney's distributed loop does the same), so
+    epoch k of a resumed run sees the order it would have seen without the interruption.
+    """
+    for _ in range(2 * epochs_done):
+        iterator = iter(dataset)
+        del iterator
 
 
 def fit(
@@ -75,18 +89,48 @@ def fit(
     callbacks: list[keras.callbacks.Callback],
     initial_epoch: int = 0,
     verbose: int = 0,
+    *,
+    distribution=None,
+    checkpoint=None,
 ) -> FitResult:
+    """Train with Keras `fit`, or tfjourney's distributed step under `--distribute multiworker`.
+
+    Args:
+        distribution: a `training.distributed.Distribution` (None: one device).
+        checkpoint: a `training.checkpoint.EpochCheckpoint`; saves every epoch and, when it
+            holds a resumed state, continues after its last finished epoch.
+
+    Returns:
+        The history of every epoch (a resumed run's earlier epochs included), time, best epoch.
+    """
+    start_epoch = initial_epoch
+    if checkpoint is not None:
+        callbacks = [*callbacks, checkpoint]  # last: it saves the other callbacks' state after they update it
+        initial_epoch = epochs if checkpoint.finished else max(initial_epoch, checkpoint.initial_epoch)
+    if checkpoint is not None and checkpoint.resumed_from_epoch:
+        _replay_shuffles(train_data, checkpoint.resumed_from_epoch)
     start = time.perf_counter()
-    history = model.fit(
-        train_data,
-        validation_data=validation_data,
-        epochs=epochs,
-        initial_epoch=initial_epoch,
-        callbacks=callbacks,
-        verbose=verbose,
-        shuffle=False,  # tfjourney always passes tf.data datasets, which shuffle themselves
-    )
+    identical = None
+    if distribution is not None and distribution.custom_loop:
+        from tfjourney.training.distributed import fit_distributed, weights_identical
+
+        history = fit_distributed(model, train_data, validation_data, epochs=epochs, callbacks=callbacks,
+                                  strategy=distribution.strategy, initial_epoch=initial_epoch, verbose=verbose)
+        identical = weights_identical(model, distribution.strategy)
+    else:
+        history = model.fit(
+            train_data,
+            validation_data=validation_data,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            callbacks=callbacks,
+            verbose=verbose,
+            shuffle=False,  # tfjourney always passes tf.data datasets, which shuffle themselves
+        ).history
     seconds = time.perf_counter() - start
-    values = {k: [float(v) for v in vs] for k, vs in history.history.items()}
+    if checkpoint is not None:
+        history = checkpoint.history
+    values = {k: [float(v) for v in vs] for k, vs in history.items()}
     monitor = values.get("val_loss") or values.get("loss") or [0.0]
-    return FitResult(values, seconds, len(monitor), initial_epoch + int(np.argmin(monitor)) + 1)
+    resumed = checkpoint.resumed_from_epoch if checkpoint is not None else None
+    return FitResult(values, seconds, len(monitor), start_epoch + int(np.argmin(monitor)) + 1, resumed, identical)
