@@ -204,7 +204,8 @@ def _wait(workers: list[_Worker], hosts: list[str], timeout: float | None, err: 
             if code not in (None, 0):
                 reason = worker.reason().rstrip(".")
                 port_note = _port_note(worker, hosts)
-                print(f"tfjourney: error: {worker.name} failed (exit {code}): {reason}{port_note}; stopped the other workers.", file=err)
+                how = f"killed by {_signal_name(-code)}" if code < 0 else f"exit {code}"
+                print(f"tfjourney: error: {worker.name} failed ({how}): {reason}{port_note}; stopped the other workers.", file=err)
                 return code if code > 0 else 1
         if all(code == 0 for code in codes):
             return 0
@@ -212,6 +213,13 @@ def _wait(workers: list[_Worker], hosts: list[str], timeout: float | None, err: 
             print(f"tfjourney: error: the workers did not finish within {timeout:g} s; stopped all of them.", file=err)
             return 124
         time.sleep(_POLL_SECONDS)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _port_note(worker: _Worker, hosts: list[str]) -> str:
