@@ -114,10 +114,10 @@ def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
     parser.add_argument("--test-size", type=float, dest="test_size", help=f"fraction held out for the test split ({_default(name, 'test_size')})")
     parser.add_argument("--find-lr", action="store_true", dest="find_lr", help="run the learning-rate sweep first and use its suggestion")
     parser.add_argument("--encoding", default="utf-8", help="text encoding of the CSV (default: utf-8)")
-    if name == "classification":
+    if "task" in blueprint.defaults():
         parser.add_argument("--task", choices=[c for c in blueprint.row_for("task").choices if c != "auto"], help="normally inferred from the target")
     _add_common_train_options(parser, name)
-    parser.set_defaults(handler=_train_tabular, blueprint=name)
+    parser.set_defaults(handler=_train)
 
 
 def _add_image_options(parser: argparse.ArgumentParser, blueprint: str) -> None:
@@ -125,6 +125,26 @@ def _add_image_options(parser: argparse.ArgumentParser, blueprint: str) -> None:
     parser.add_argument("--image-size", type=int, dest="image_size", help=f"images are resized to SIZE x SIZE ({_default(blueprint, 'image_size')})")
     parser.add_argument("--augment", action="store_true", default=None, help="random flips, rotations and zooms while training")
     parser.add_argument("--strict", action="store_true", help="fail on unreadable images instead of skipping them")
+
+
+def _add_generic_parser(train_sub, name: str) -> None:
+    """Flags for a registered blueprint without a hand-written parser: one `--key` per row of its table."""
+    from tfjourney.blueprints import format_value, get_blueprint
+
+    blueprint = get_blueprint(name)
+    parser = train_sub.add_parser(name, help=blueprint.title, description=blueprint.summary)
+    parser.add_argument("data", help="the data to train on")
+    for row in blueprint.rows:
+        if row.key is None or row.key in ("epochs", "batch_size", "learning_rate"):  # the common options add these
+            continue
+        flag, help_text = "--" + row.key.replace("_", "-"), f"{row.hyperparameter} (default: {format_value(row.default)})"
+        if isinstance(row.default, bool):
+            parser.add_argument(flag, dest=row.key, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            kind = _int_list if isinstance(row.default, tuple) else type(row.default)
+            parser.add_argument(flag, dest=row.key, type=kind, choices=row.choices or None, help=help_text)
+    _add_common_train_options(parser, name)
+    parser.set_defaults(handler=_train)
 
 
 def _add_cnn_parser(train_sub) -> None:
@@ -140,7 +160,7 @@ def _add_cnn_parser(train_sub) -> None:
     cnn.add_argument("--pool", choices=CNN.row_for("pool").choices, help=f"pooling after each block ({_default('cnn', 'pool')})")
     cnn.add_argument("--conv-blocks", type=int, dest="conv_blocks", help=f"(Conv2D -> Conv2D -> pool) blocks ({_default('cnn', 'conv_blocks')})")
     _add_common_train_options(cnn, "cnn")
-    cnn.set_defaults(handler=_train_cnn)
+    cnn.set_defaults(handler=_train)
 
 
 def _add_transfer_parser(train_sub) -> None:
@@ -168,7 +188,17 @@ def _add_transfer_parser(train_sub) -> None:
     transfer.add_argument("--no-fine-tune-augment", action="store_false", default=None, dest="fine_tune_augment",
                           help="fine-tune on the images as they are (by default phase 2 adds random flips, rotations and zooms)")
     _add_common_train_options(transfer, "transfer")
-    transfer.set_defaults(handler=_train_transfer)
+    transfer.set_defaults(handler=_train)
+
+
+# Hand-written `train` parsers (their own help texts and flag names); any other registered
+# blueprint gets flags generated from its table.
+_TRAIN_PARSERS = {
+    "regression": lambda sub, name: _add_tabular_parser(sub, name, "neural network regression on a table"),
+    "classification": lambda sub, name: _add_tabular_parser(sub, name, "binary or multiclass classification on a table"),
+    "cnn": lambda sub, name: _add_cnn_parser(sub),
+    "transfer": lambda sub, name: _add_transfer_parser(sub),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -181,10 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a blueprint and write a run folder", description="Train a blueprint and write a run folder.")
     train_sub = train.add_subparsers(dest="blueprint", metavar="BLUEPRINT", required=True)
-    _add_tabular_parser(train_sub, "regression", "neural network regression on a table")
-    _add_tabular_parser(train_sub, "classification", "binary or multiclass classification on a table")
-    _add_cnn_parser(train_sub)
-    _add_transfer_parser(train_sub)
+    from tfjourney.registry import REGISTRY
+
+    for name in REGISTRY:
+        _TRAIN_PARSERS.get(name, _add_generic_parser)(train_sub, name)
 
     predict = sub.add_parser("predict", help="predict with a run's model (CSV rows or images), or ImageNet classes with --imagenet",
                              description="Predict with a run's model: `predict RUN_DIR INPUT.csv` or `predict RUN_DIR IMAGE...`; "
@@ -206,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(handler=_evaluate)
 
     blueprint = sub.add_parser("blueprint", help="print a blueprint table (all of them without NAME)")
-    blueprint.add_argument("name", nargs="?", help="regression, classification, cnn or transfer")
+    blueprint.add_argument("name", nargs="?", help=f"one of: {', '.join(REGISTRY)}")
     blueprint.set_defaults(handler=_blueprint)
 
     datasets = sub.add_parser("datasets", help="list embedded and downloadable datasets; `datasets fetch NAME` downloads one")
@@ -268,9 +298,9 @@ def _hyperparameters(args: argparse.Namespace, blueprint: str) -> dict:
 
 
 def _print_run(run) -> None:
-    from tfjourney.reports.headline import headline
+    from tfjourney.registry import get_registration
 
-    print(headline(run.blueprint, run.metrics))
+    print(get_registration(run.blueprint).describer()(run.blueprint, run.metrics))
     print(f"run folder: {run.path}")
 
 
@@ -293,29 +323,13 @@ def _run_options(args: argparse.Namespace) -> dict:
     }
 
 
-def _train_tabular(args: argparse.Namespace) -> None:
-    from tfjourney.pipelines.tabular import train_tabular
+def _train(args: argparse.Namespace) -> None:
+    """`train BLUEPRINT ...`: the blueprint's registered train function, with its options and the hyperparameters set."""
+    from tfjourney.registry import get_registration
 
-    run = train_tabular(
-        args.blueprint, args.data, target=args.target, drop=args.drop, find_lr=args.find_lr, encoding=args.encoding,
-        column_types=args.column_types, keep=args.keep,
-        **_run_options(args), **_hyperparameters(args, args.blueprint),
-    )
-    _print_run(run)
-
-
-def _train_cnn(args: argparse.Namespace) -> None:
-    from tfjourney.pipelines.cnn import train_cnn
-
-    _print_run(train_cnn(args.data, strict=args.strict, **_run_options(args), **_hyperparameters(args, "cnn")))
-
-
-def _train_transfer(args: argparse.Namespace) -> None:
-    from tfjourney.pipelines.transfer import train_transfer
-
-    run = train_transfer(args.data, strict=args.strict, weights=args.weights, find_lr=args.find_lr,
-                         **_run_options(args), **_hyperparameters(args, "transfer"))
-    _print_run(run)
+    registration = get_registration(args.blueprint)
+    options = {name: getattr(args, name) for name in registration.options}
+    _print_run(registration.trainer()(args.data, **options, **_run_options(args), **_hyperparameters(args, args.blueprint)))
 
 
 def _predict(args: argparse.Namespace) -> None:
@@ -335,10 +349,10 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 
 def _blueprint(args: argparse.Namespace) -> None:
-    from tfjourney.blueprints import BLUEPRINTS, get_blueprint
+    from tfjourney.registry import REGISTRY, get_registration
 
-    names = [args.name] if args.name else list(BLUEPRINTS)
-    print("\n\n".join(get_blueprint(name).format_table() for name in names))
+    names = [args.name] if args.name else list(REGISTRY)
+    print("\n\n".join(get_registration(name).blueprint.format_table() for name in names))
 
 
 def _datasets(args: argparse.Namespace) -> None:

@@ -8,6 +8,10 @@ Example:
 
 from __future__ import annotations
 
+from tfjourney._tensorflow import import_tensorflow_quietly
+
+import_tensorflow_quietly()  # before Keras / TensorFlow load: their native start-up notices stay muted
+
 import datetime
 import os
 from pathlib import Path

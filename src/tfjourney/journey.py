@@ -8,7 +8,6 @@ by an `index.html` with one card per step.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import time
 import traceback
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from tfjourney.blueprints import DEFAULT_SEED
 from tfjourney.errors import DataError, RunFolderError, TfjourneyError
-from tfjourney.reports.headline import headline
+from tfjourney.registry import get_registration
 
 
 INDEX_FILE = "index.html"
@@ -58,20 +57,6 @@ def equivalent_command(step: Step, dataset: str, run_dir: Path, seed: int, setti
     for key, value in settings.items():
         command += [f"--{key.replace('_', '-')}", str(value)]
     return command
-
-
-def _trainer(blueprint: str) -> Callable:
-    if blueprint in ("regression", "classification"):
-        from tfjourney.pipelines.tabular import train_tabular
-
-        return functools.partial(train_tabular, blueprint)
-    if blueprint == "cnn":
-        from tfjourney.pipelines.cnn import train_cnn
-
-        return train_cnn
-    from tfjourney.pipelines.transfer import train_transfer
-
-    return train_transfer
 
 
 def default_journey_dir(root: Path | str = "journey") -> Path:
@@ -117,12 +102,12 @@ def _run_step(step: Step, dataset: str, out: Path, quick: bool, overwrite: bool,
     card = {"step": step.title, "blueprint": step.blueprint, "dataset": dataset, "lesson": step.lesson, "run_dir": run_dir}
     try:
         command = equivalent_command(step, dataset, run_dir, seed, settings)
-        run = _trainer(step.blueprint)(dataset, out=run_dir, overwrite=overwrite, seed=seed, command=command, **settings)
+        run = get_registration(step.blueprint).trainer()(dataset, out=run_dir, overwrite=overwrite, seed=seed, command=command, **settings)
     except Exception as exc:  # one failed step must not hide the others
         detail = str(exc) if isinstance(exc, TfjourneyError) else "".join(traceback.format_exception_only(exc)).strip()
         print_fn(f"{counter} {step.title} FAILED: {detail}")
         return {**card, "status": "failed", "error": detail, "headline": "", "seconds": time.perf_counter() - started}
     seconds = time.perf_counter() - started
-    line = headline(run.blueprint, run.metrics)
+    line = get_registration(run.blueprint).describer()(run.blueprint, run.metrics)
     print_fn(f"{counter} {step.title}: {line} ({seconds:.0f} s)")
     return {**card, "status": "ok", "error": None, "headline": line, "seconds": seconds}

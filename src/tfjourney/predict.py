@@ -1,4 +1,4 @@
-"""`tfjourney predict` and `tfjourney evaluate`: route to the right pipeline by the run's blueprint."""
+"""`tfjourney predict` and `tfjourney evaluate`: the run's blueprint picks the function, through the registry."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from tfjourney.blueprints import PREDICT_TOP_K
-from tfjourney.data.image_files import IMAGE_EXTENSIONS
-from tfjourney.errors import DataError, RunFolderError
-from tfjourney.runs import IMAGE_BLUEPRINTS, load_run
-
-IMAGE_SUFFIXES = frozenset(IMAGE_EXTENSIONS)
-
+from tfjourney.errors import DataError
+from tfjourney.registry import registration_of_run
+from tfjourney.runs import load_run
 
 @dataclass
 class Predictions:
@@ -50,19 +46,8 @@ def predict(
     if len(inputs) < 2:
         raise DataError("predict needs a run folder and an input: `tfjourney predict RUN_DIR INPUT.csv` or `tfjourney predict RUN_DIR IMAGE...`.")
     run = load_run(inputs[0])
-    if run.blueprint in IMAGE_BLUEPRINTS:
-        from tfjourney.pipelines.images import predict_images
-
-        return Predictions(_write(predict_images(run, inputs[1:], top_k=top_k or PREDICT_TOP_K, tta=tta), output))
-    from tfjourney.pipelines.tabular import predict_tabular
-
-    if tta:
-        raise RunFolderError(f"{run.path} is a {run.blueprint} run; --tta (test-time augmentation) needs a cnn or transfer run.")
-    if any(Path(p).suffix.lower() in IMAGE_SUFFIXES for p in inputs[1:]):
-        raise RunFolderError(f"{run.path} is a {run.blueprint} run, which predicts from a CSV; image prediction needs a cnn or transfer run.")
-    if len(inputs) > 2:
-        raise DataError(f"a {run.blueprint} run predicts from one CSV file; pass `tfjourney predict RUN_DIR INPUT.csv`.")
-    return Predictions(_write(predict_tabular(run.path, inputs[1]), output))
+    predictor = registration_of_run(run.blueprint, run.path).predictor()
+    return Predictions(_write(predictor(run, inputs[1:], top_k=top_k, tta=tta), output))
 
 
 def _check_output(output: Path | None) -> None:
@@ -78,14 +63,6 @@ def _write(table: pd.DataFrame, output: Path | None) -> pd.DataFrame:
 
 
 def evaluate(run_dir: Path | str, data: str | Path, tta: bool = False) -> dict:
-    """A run's metrics on other labelled data; `tta` (image runs) averages each image with its mirror image."""
+    """A run's metrics on other labelled data, by the run's blueprint; `tta` (image runs) averages each image with its mirror image."""
     run = load_run(run_dir)
-    if run.blueprint in IMAGE_BLUEPRINTS:
-        from tfjourney.pipelines.images import evaluate_images
-
-        return evaluate_images(run, data, tta=tta)
-    if tta:
-        raise RunFolderError(f"{run.path} is a {run.blueprint} run; --tta (test-time augmentation) needs a cnn or transfer run.")
-    from tfjourney.pipelines.tabular import evaluate_tabular
-
-    return evaluate_tabular(run.path, data)
+    return registration_of_run(run.blueprint, run.path).evaluator()(run, data, tta=tta)

@@ -27,8 +27,6 @@ RUN_FILE = "run.json"
 METRICS_FILE = "metrics.json"
 MODEL_FILE = "model.keras"
 REQUIRED_FILES = (RUN_FILE, METRICS_FILE)
-TABULAR_BLUEPRINTS = ("regression", "classification")
-IMAGE_BLUEPRINTS = ("cnn", "transfer")
 _PACKAGES = ("tfjourney", "tensorflow-cpu", "tensorflow", "keras", "numpy", "pandas", "scikit-learn")
 
 

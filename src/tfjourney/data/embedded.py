@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
-from sklearn import datasets as sk_datasets
+if TYPE_CHECKING:  # pandas and scikit-learn load when a table does: `tfjourney datasets` lists names fast
+    import pandas as pd
+
+
+def _sk():
+    from sklearn import datasets
+
+    return datasets
 
 
 @dataclass(frozen=True)
@@ -23,20 +30,22 @@ class EmbeddedTable:
 
 
 def _toy_2d(maker: Callable, **kwargs) -> pd.DataFrame:
+    import pandas as pd
+
     X, y = maker(n_samples=1000, random_state=42, **kwargs)
     return pd.DataFrame({"X0": X[:, 0], "X1": X[:, 1], "label": y})
 
 
 def _circles() -> pd.DataFrame:
-    return _toy_2d(sk_datasets.make_circles, noise=0.03)
+    return _toy_2d(_sk().make_circles, noise=0.03)
 
 
 def _moons() -> pd.DataFrame:
-    return _toy_2d(sk_datasets.make_moons, noise=0.1)
+    return _toy_2d(_sk().make_moons, noise=0.1)
 
 
 def _diabetes() -> pd.DataFrame:
-    bunch = sk_datasets.load_diabetes(as_frame=True, scaled=False)
+    bunch = _sk().load_diabetes(as_frame=True, scaled=False)
     return bunch.frame.rename(columns={"target": "progression"})
 
 
@@ -47,11 +56,11 @@ def _named_target(bunch, target: str) -> pd.DataFrame:
 
 
 def _breast_cancer() -> pd.DataFrame:
-    return _named_target(sk_datasets.load_breast_cancer(as_frame=True), "diagnosis")
+    return _named_target(_sk().load_breast_cancer(as_frame=True), "diagnosis")
 
 
 def _wine() -> pd.DataFrame:
-    return _named_target(sk_datasets.load_wine(as_frame=True), "cultivar")
+    return _named_target(_sk().load_wine(as_frame=True), "cultivar")
 
 
 EMBEDDED_TABLES: dict[str, EmbeddedTable] = {

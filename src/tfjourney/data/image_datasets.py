@@ -14,6 +14,10 @@ Example:
 
 from __future__ import annotations
 
+from tfjourney._tensorflow import import_tensorflow_quietly
+
+import_tensorflow_quietly()  # before Keras / TensorFlow load: their native start-up notices stay muted
+
 import functools
 import os
 from dataclasses import dataclass, field

@@ -16,6 +16,10 @@ one warning. The ``tf.data`` pipeline built on these files lives in
 
 from __future__ import annotations
 
+from tfjourney._tensorflow import import_tensorflow_quietly
+
+import_tensorflow_quietly()  # before Keras / TensorFlow load: their native start-up notices stay muted
+
 import hashlib
 import os
 import warnings

@@ -14,6 +14,10 @@ Example:
     PosixPath('runs/food/explain/steak/index.html')
 """
 
+from tfjourney._tensorflow import import_tensorflow_quietly
+
+import_tensorflow_quietly()  # before Keras / TensorFlow load: their native start-up notices stay muted
+
 from tfjourney.explain.compute import conv_layer_names, feature_maps, first_layer_filters, grad_cam, upsample
 from tfjourney.explain.page import explain_run
 from tfjourney.explain.plots import gradcam_title, plot_feature_maps, plot_filters, plot_grad_cam

@@ -19,7 +19,8 @@ from tfjourney.explain.compute import Anatomy, maps_and_cam, model_anatomy
 from tfjourney.explain.plots import gradcam_title, plot_feature_maps, plot_filters, plot_grad_cam
 from tfjourney.reports.embedding import embed_png
 from tfjourney.reports.report import render
-from tfjourney.runs import IMAGE_BLUEPRINTS, load_run
+from tfjourney.registry import reads_images
+from tfjourney.runs import load_run
 
 DISPLAY_SIZE = 384
 TOP_CLASSES = 5
@@ -128,7 +129,7 @@ def _input_uri(display: np.ndarray, out: Path) -> str:
 def explain_run(run_dir: Path | str, image_path: Path | str, layer: str | None = None, class_name: str | None = None) -> Path:
     """Write RUN_DIR/explain/<image stem>/ (PNGs + index.html) for one image; returns the page's path."""
     run = load_run(run_dir)
-    if run.blueprint not in IMAGE_BLUEPRINTS:
+    if not reads_images(run.blueprint):
         raise RunFolderError(f"{run.path} is a {run.blueprint} run; explain is for image models (cnn or transfer runs), "
                              "so pass a folder from `tfjourney train cnn` or `tfjourney train transfer`.")
     names = _class_names(run.record)

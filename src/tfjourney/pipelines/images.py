@@ -22,7 +22,8 @@ from tfjourney.reports import write_report
 from tfjourney.progress import Progress
 from tfjourney.training.progress import predict_with_progress
 from tfjourney.metrics import class_probabilities, classification_metrics, predicted_labels
-from tfjourney.runs import IMAGE_BLUEPRINTS, METRICS_FILE, MODEL_FILE, RUN_FILE, Run, write_json
+from tfjourney.registry import reads_images
+from tfjourney.runs import METRICS_FILE, MODEL_FILE, RUN_FILE, Run, write_json
 
 GRID_SIZE = 20
 
@@ -169,9 +170,13 @@ def _image_size_of(run: Run) -> list[int]:
     return run.record["data"]["image_size"]
 
 
-def predict_images(run: Run, paths: list[str | Path], top_k: int = PREDICT_TOP_K, tta: bool = False) -> pd.DataFrame:
-    """Class and probability per image (top-k rows per image when `top_k` > 1); `tta` averages image and mirror image."""
-    if run.blueprint not in IMAGE_BLUEPRINTS:
+def predict_images(run: Run, paths: list[str | Path], top_k: int | None = None, tta: bool = False) -> pd.DataFrame:
+    """Class and probability per image (top-k rows per image when `top_k` > 1; None: the blueprints' PREDICT_TOP_K).
+
+    `tta` averages each image with its mirror image.
+    """
+    top_k = PREDICT_TOP_K if top_k is None else top_k
+    if not reads_images(run.blueprint):
         raise RunFolderError(f"{run.path} is a {run.blueprint} run; image prediction needs a cnn or transfer run.")
     class_names = run.record["data"]["class_names"]
     if top_k not in COUNT:

@@ -31,7 +31,8 @@ from tfjourney.data.tabular import (
     read_csv,
     split_frame,
 )
-from tfjourney.errors import ConfigError, DataError, TfjourneyNotice, TfjourneyWarning
+from tfjourney.data.image_files import IMAGE_EXTENSIONS
+from tfjourney.errors import ConfigError, DataError, RunFolderError, TfjourneyNotice, TfjourneyWarning
 from tfjourney.metrics import (
     class_probabilities,
     classification_metrics,
@@ -49,10 +50,10 @@ from tfjourney.models.tabular import (
 )
 from tfjourney.models.heads import classifier_output
 from tfjourney.models.summary import model_record
+from tfjourney.registry import names_reading
 from tfjourney.reports import write_report
 from tfjourney.runs import (
     MODEL_FILE,
-    TABULAR_BLUEPRINTS,
     Run,
     RunWriter,
     default_run_dir,
@@ -388,7 +389,7 @@ def _plans(run: Run) -> list[ColumnPlan]:
 
 def predict_tabular(run_dir: str | Path, input_csv: str | Path) -> pd.DataFrame:
     """Predictions for raw CSV rows, as a DataFrame: the prediction, and class probabilities."""
-    run = load_run(run_dir, expect=TABULAR_BLUEPRINTS)
+    run = load_run(run_dir, expect=names_reading("table"))
     frame = _read_rows(run, input_csv)
     plans = _plans(run)
     _warn_unseen_categories(frame, plans)
@@ -409,7 +410,7 @@ def predict_tabular(run_dir: str | Path, input_csv: str | Path) -> pd.DataFrame:
 
 def evaluate_tabular(run_dir: str | Path, data_csv: str | Path) -> dict:
     """The run's metrics recomputed on another labelled CSV (same columns plus the target)."""
-    run = load_run(run_dir, expect=TABULAR_BLUEPRINTS)
+    run = load_run(run_dir, expect=names_reading("table"))
     frame = _read_rows(run, data_csv)
     target = run.record["data"]["target"]
     if target not in frame.columns:
@@ -429,3 +430,34 @@ def evaluate_tabular(run_dir: str | Path, data_csv: str | Path) -> dict:
         raise DataError(f"{data_csv} has target values the model never saw: {', '.join(unknown)}; the model knows: {', '.join(class_names)}.")
     y = encode_labels(frame[target], class_names)
     return classification_metrics(y, predictions, class_names)
+
+
+def predict_run(run: Run, inputs: list[str | Path], top_k: int | None = None, tta: bool = False) -> pd.DataFrame:
+    """`predict` for a tabular run (the registry's entry): one CSV of rows in, one prediction per row out.
+
+    Args:
+        run: a regression or classification run.
+        inputs: exactly one CSV path.
+        top_k: not used by tabular runs (every class's probability is a column already).
+        tta: test-time augmentation is for image runs; True is refused.
+
+    Returns:
+        The predictions, one row per input row.
+    """
+    _refuse_tta(run, tta)
+    if any(Path(p).suffix.lower() in IMAGE_EXTENSIONS for p in inputs):
+        raise RunFolderError(f"{run.path} is a {run.blueprint} run, which predicts from a CSV; image prediction needs a cnn or transfer run.")
+    if len(inputs) != 1:
+        raise DataError(f"a {run.blueprint} run predicts from one CSV file; pass `tfjourney predict RUN_DIR INPUT.csv`.")
+    return predict_tabular(run.path, inputs[0])
+
+
+def evaluate_run(run: Run, data: str | Path, tta: bool = False) -> dict:
+    """`evaluate` for a tabular run (the registry's entry): its metrics on another labelled CSV."""
+    _refuse_tta(run, tta)
+    return evaluate_tabular(run.path, data)
+
+
+def _refuse_tta(run: Run, tta: bool) -> None:
+    if tta:
+        raise RunFolderError(f"{run.path} is a {run.blueprint} run; `tta` (test-time augmentation) needs a cnn or transfer run.")

@@ -1,0 +1,4 @@
+from tfjourney._tensorflow import import_tensorflow_quietly
+
+import_tensorflow_quietly()  # before Keras / TensorFlow load: their native start-up notices stay muted
+

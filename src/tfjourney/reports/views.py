@@ -30,7 +30,8 @@ from tfjourney.reports.formatting import (
     plain_value,
 )
 from tfjourney.reports.headline import headline
-from tfjourney.runs import IMAGE_BLUEPRINTS, MODEL_FILE, load_run
+from tfjourney.registry import REGISTRY
+from tfjourney.runs import MODEL_FILE, load_run
 
 HISTORY_FILE = "history.csv"
 CLASSES_FILE = "classes.json"
@@ -109,13 +110,18 @@ def run_name(run_dir: Path) -> str:
 
 
 def run_kind(record: dict) -> str:
-    """"regression", "classification" (tabular) or "image": decides the task-specific section."""
+    """"regression", "classification" (tabular) or "image": decides the task-specific section.
+
+    The run's blueprint registration says (`report_kind`); a run of a blueprint this tfjourney
+    does not know is read from its data.
+    """
+    registration = REGISTRY.get(record.get("blueprint", ""))
+    if registration is not None:
+        return registration.report_kind
     data = record.get("data", {})
-    if record.get("blueprint") in IMAGE_BLUEPRINTS or "counts" in data:
+    if "counts" in data:
         return "image"
-    if record.get("blueprint") == "regression" or data.get("task") == "regression":
-        return "regression"
-    return "classification"
+    return "regression" if data.get("task") == "regression" else "classification"
 
 
 def dataset_name(record: dict) -> str:

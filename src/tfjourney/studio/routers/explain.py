@@ -21,7 +21,8 @@ from tfjourney.explain.compute import Anatomy, model_anatomy, upsample
 from tfjourney.explain.network import ExplainedImage, arithmetic_layers, conv_arithmetic, explain_image, softmax_terms
 from tfjourney.explain.whatif import cnn_whatif
 from tfjourney.run_index import RunEntry
-from tfjourney.runs import IMAGE_BLUEPRINTS, load_run
+from tfjourney.registry import reads_images
+from tfjourney.runs import load_run
 from tfjourney.studio.errors import ApiError
 from tfjourney.studio.state import StudioState, get_state
 from tfjourney.studio.uploads import check_image, read_limited, save_scratch
@@ -49,7 +50,7 @@ class _Explained:
 
 
 def _loaded(state: StudioState, entry: RunEntry) -> _Loaded:
-    if entry.blueprint not in IMAGE_BLUEPRINTS:
+    if not reads_images(entry.blueprint):
         raise ApiError(400, f"{entry.name} is a {entry.blueprint} run; the Explainer needs a cnn or transfer run.")
     model_file = entry.path / "model.keras"
     key = f"{entry.id}:{model_file.stat().st_mtime_ns if model_file.exists() else 0}"
@@ -143,7 +144,7 @@ def _explain(state: StudioState, entry: RunEntry, path: Path, class_index: int |
 def info(run_id: str, state: StudioState = Depends(get_state)) -> dict:
     """Class names, input size, test images and (for a cnn run) its Table 3 choices to start the what-if panel from."""
     entry = state.run(run_id)
-    if entry.blueprint not in IMAGE_BLUEPRINTS:
+    if not reads_images(entry.blueprint):
         raise ApiError(400, f"{entry.name} is a {entry.blueprint} run; the Explainer needs a cnn or transfer run.")
     run = load_run(entry.path)
     config = run.record.get("config", {})

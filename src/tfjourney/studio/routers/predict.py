@@ -13,7 +13,7 @@ from tfjourney.blueprints import PREDICT_TOP_K, STUDIO_TOP_K
 from tfjourney.errors import TfjourneyWarning
 from tfjourney.predict import predict
 from tfjourney.run_index import RunEntry
-from tfjourney.runs import IMAGE_BLUEPRINTS
+from tfjourney.registry import reads_images
 from tfjourney.studio.errors import ApiError
 from tfjourney.studio.state import StudioState, get_state
 from tfjourney.studio.uploads import check_csv, check_image, read_limited, save_scratch
@@ -24,7 +24,7 @@ MAX_FILES = 32
 
 def _run_predict(entry: RunEntry, scratch: Path, uploads: list[tuple[str, bytes]], top_k: int) -> dict:
     """Check and stage the uploads, call predict() on the staged copies, report rows under the original names."""
-    image_run = entry.blueprint in IMAGE_BLUEPRINTS
+    image_run = reads_images(entry.blueprint)
     if not image_run and len(uploads) != 1:
         raise ApiError(400, f"{entry.name} is a {entry.blueprint} run: upload one CSV with the columns it was trained on.")
     staged: dict[str, str] = {}

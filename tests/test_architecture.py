@@ -1,0 +1,133 @@
+"""The house rules, as tests: which layer may import which, what stays light, and the registry's contract."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import tfjourney
+from tfjourney.blueprints import BLUEPRINTS
+from tfjourney.registry import REGISTRY, get_registration, load
+
+ROOT = Path(tfjourney.__file__).parent
+FRONT_ENDS = {"pipelines", "reports", "cli", "journey", "predict", "explain", "studio", "serve", "export", "launch", "playground"}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path, package: str | None = None) -> set[str]:
+    """Every tfjourney module a file imports, at module level or inside functions (relative imports resolved)."""
+    if package is None:
+        package = _module_name(path).rsplit(".", 1)[0] if path.name != "__init__.py" else _module_name(path)
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}
+    return {name for name in found if name == "tfjourney" or name.startswith("tfjourney.")}
+
+
+def _layer(module: str) -> str:
+    """tfjourney.models.cnn -> "models"; tfjourney.cli -> "cli"."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _violations(layers: set[str], forbidden: set[str], allowed_modules: set[str] | None = None) -> list[str]:
+    problems = []
+    for path in sorted(ROOT.rglob("*.py")):
+        module = _module_name(path)
+        if _layer(module) not in layers:
+            continue
+        for imported in sorted(_imports(path)):
+            if allowed_modules is not None:
+                if imported not in allowed_modules and imported != "tfjourney":
+                    problems.append(f"{module} imports {imported}")
+            elif _layer(imported) in forbidden:
+                problems.append(f"{module} imports {imported}")
+    return problems
+
+
+def test_blueprints_import_nothing_of_ours_but_errors():
+    assert _violations({"blueprints"}, set(), allowed_modules={"tfjourney.errors", "tfjourney.errors.ConfigError"}) == []
+
+
+def test_data_models_training_never_import_front_ends():
+    assert _violations({"data", "models", "training"}, FRONT_ENDS) == []
+
+
+def test_models_never_import_reports():
+    assert _violations({"models"}, {"reports"}) == []
+
+
+def test_the_import_parser_sees_function_level_and_relative_imports(tmp_path):
+    source = tmp_path / "probe.py"
+    source.write_text("import os\ndef f():\n    from tfjourney.reports import write_report\n    from ..cli import main\n")
+    found = _imports(source, package="tfjourney.models")
+    assert {"tfjourney.reports", "tfjourney.cli"} <= found and _layer("tfjourney.reports.views") == "reports"
+
+
+# ----------------------------------------------------------------------------- start-up stays light
+def test_importing_the_cli_the_blueprints_and_the_registry_leaves_tensorflow_out():
+    """`tfjourney --help`, `blueprint`, `datasets` must not pay for TensorFlow (seconds, hundreds of MB)."""
+    code = ("import sys, tfjourney, tfjourney.cli, tfjourney.blueprints, tfjourney.registry, tfjourney.data.catalog; "
+            "print(sorted(m for m in ('tensorflow', 'keras', 'sklearn', 'pandas') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_help_and_blueprint_commands_run_without_tensorflow():
+    code = ("import sys; from tfjourney.cli import main; main(['blueprint', 'cnn']); main(['datasets']); "
+            "print('tensorflow' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip().endswith("False")
+
+
+# ----------------------------------------------------------------------------- the registry
+def test_every_blueprint_is_registered_once_and_every_registration_has_a_table():
+    assert set(REGISTRY) == set(BLUEPRINTS)
+    for name, registration in REGISTRY.items():
+        assert registration.config_type is BLUEPRINTS[name].config_type
+        assert registration.reads in ("table", "images")
+
+
+@pytest.mark.parametrize("name", list(BLUEPRINTS))
+def test_registered_functions_exist_and_take_what_the_front_ends_pass(name):
+    registration = get_registration(name)
+    train = inspect.signature(load(registration.train)).parameters
+    for option in (*registration.options, "out", "overwrite", "seed", "command", "verbose", "progress"):
+        assert option in train or any(p.kind is p.VAR_KEYWORD for p in train.values()), (name, option)
+    predict = list(inspect.signature(registration.predictor()).parameters)
+    assert predict[0] == "run" and "top_k" in predict
+    assert list(inspect.signature(registration.evaluator()).parameters) == ["run", "data", "tta"]
+    assert "tta" in predict
+    assert registration.describer()(name, {"accuracy": 0.5}).startswith("Accuracy 50.0%")
+
+
+def test_front_ends_do_not_branch_on_blueprint_names():
+    """Dispatch goes through the registry: no `blueprint == "cnn"` or IMAGE_BLUEPRINTS in a front end."""
+    names = set(BLUEPRINTS)
+    problems = []
+    for module in ("cli.py", "predict.py", "journey.py"):  # reports/views.py branches on report kinds, not names
+        for node in ast.walk(ast.parse((ROOT / module).read_text())):
+            if isinstance(node, ast.Compare) and any(
+                isinstance(c, ast.Constant) and c.value in names for c in [node.left, *node.comparators]
+            ):
+                problems.append(f"{module}:{node.lineno} {ast.unparse(node)}")
+            if isinstance(node, ast.Name) and node.id in ("IMAGE_BLUEPRINTS", "TABULAR_BLUEPRINTS"):
+                problems.append(f"{module}:{node.lineno} {node.id}")
+    assert problems == []
