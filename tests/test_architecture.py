@@ -118,6 +118,18 @@ def test_registered_functions_exist_and_take_what_the_front_ends_pass(name):
     assert registration.describer()(name, {"accuracy": 0.5}).startswith("Accuracy 50.0%")
 
 
+@pytest.mark.parametrize("name", list(BLUEPRINTS))
+def test_train_functions_name_every_hyperparameter(name):
+    """`help(train_cnn)` shows what a user can pass: every key of the table, no **kwargs, Args and Returns."""
+    train = load(get_registration(name).train)
+    parameters = inspect.signature(train).parameters
+    assert not any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    assert set(BLUEPRINTS[name].defaults()) <= {k for k, p in parameters.items() if p.default is None}
+    assert "Args:" in train.__doc__ and "Returns:" in train.__doc__
+    for key in BLUEPRINTS[name].defaults():
+        assert f"        {key}: " in train.__doc__, key
+
+
 def test_front_ends_do_not_branch_on_blueprint_names():
     """Dispatch goes through the registry: no `blueprint == "cnn"` or IMAGE_BLUEPRINTS in a front end."""
     names = set(BLUEPRINTS)
@@ -131,3 +143,46 @@ def test_front_ends_do_not_branch_on_blueprint_names():
             if isinstance(node, ast.Name) and node.id in ("IMAGE_BLUEPRINTS", "TABULAR_BLUEPRINTS"):
                 problems.append(f"{module}:{node.lineno} {node.id}")
     assert problems == []
+
+
+# ----------------------------------------------------------------------------- a fifth blueprint
+def _toy_train(data, *, out=None, overwrite=False, seed=42, tensorboard=False, command=None, verbose=0, progress=None,
+               size=None, epochs=None, batch_size=None, learning_rate=None):
+    """A stand-in pipeline: resolves its config like the real ones and returns a run-like object."""
+    from types import SimpleNamespace
+
+    config = BLUEPRINTS["toy"].resolve(size=size, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
+    return SimpleNamespace(blueprint="toy", metrics={"accuracy": config.size / 10}, path=Path(str(out or "runs/toy")))
+
+
+def test_a_fifth_blueprint_is_one_table_and_one_registration(monkeypatch, capsys):
+    """The CLI offers `train toy` with flags made from the table, checks values there, and prints the headline."""
+    from dataclasses import dataclass
+
+    from tfjourney.blueprints import COUNT, Blueprint, Range, Row
+    from tfjourney.cli import main
+    from tfjourney.registry import Registration
+
+    @dataclass(frozen=True)
+    class ToyConfig:
+        size: int
+        epochs: int
+        batch_size: int
+        learning_rate: float
+
+    toy = Blueprint("toy", "Toy blueprint", "A table with one idea.", ToyConfig, rows=(
+        Row("Size", "3", 3, "size", range=Range(1, 10)),
+        Row("Epochs", "1", 1, "epochs", range=COUNT),
+        Row("Batch size", "32", 32, "batch_size", range=COUNT),
+        Row("Learning rate", "0.01", 0.01, "learning_rate", range=Range(0, low_open=True)),
+    ))
+    monkeypatch.setitem(BLUEPRINTS, "toy", toy)
+    monkeypatch.setitem(REGISTRY, "toy", Registration(
+        "toy", reads="table", report_kind="classification", train=f"{__name__}:_toy_train",
+        predict="tfjourney.pipelines.tabular:predict_run", evaluate="tfjourney.pipelines.tabular:evaluate_run",
+    ))
+    assert main(["train", "toy", "anything", "--size", "5", "--epochs", "2", "--quiet"]) == 0
+    assert capsys.readouterr().out.startswith("Accuracy 50.0%")
+    assert main(["train", "toy", "anything", "--size", "11"]) == 2
+    assert "--size 11 must be between 1 and 10" in capsys.readouterr().err
+    assert main(["blueprint", "toy"]) == 0 and "Toy blueprint" in capsys.readouterr().out

@@ -45,7 +45,21 @@ def train_cnn(
     devices: int | None = None,
     global_batch_size: int | None = None,
     resume: bool = False,
-    **hyperparameters,
+    image_size: int | None = None,
+    conv_blocks: int | None = None,
+    filters: int | None = None,
+    kernel_size: int | None = None,
+    padding: str | None = None,
+    strides: int | None = None,
+    activation: str | None = None,
+    pool: str | None = None,
+    augment: bool | None = None,
+    learning_rate: float | None = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    validation_split: float | None = None,
+    test_split: float | None = None,
+    patience: int | None = None,
 ) -> Run:
     """Train the CNN blueprint on an image folder (or `digits` / `shapes`) and write a run folder.
 
@@ -53,7 +67,42 @@ def train_cnn(
     `distribute` ("none", "mirrored", "multiworker", "auto"), `devices` and `global_batch_size`
     choose how training is spread (training/distributed.py); `resume` continues the
     interrupted run of the same command from its last finished epoch.
+
+    Args:
+        data: an image folder (train/ + test/ class folders, or one class-folder tree), or `digits` / `shapes`.
+        strict: raise on unreadable images instead of skipping them.
+        out: the run folder to write (default: runs/<blueprint>-<timestamp>).
+        overwrite: replace a previous run folder at `out` (never other files).
+        seed: the random seed; the same seed repeats a run.
+        tensorboard: also write TensorBoard logs to RUN_DIR/logs.
+        command: the command line recorded in run.json (default: this process's).
+        verbose: 2 prints Keras's own epoch lines.
+        progress: shows each phase as it runs (default: nothing is shown).
+        image_size: Input image(s); None (default) takes the blueprint's value.
+        conv_blocks: Convolution blocks; None (default) takes the blueprint's value.
+        filters: Filters; None (default) takes the blueprint's value.
+        kernel_size: Kernel size; None (default) takes the blueprint's value.
+        padding: Padding; None (default) takes the blueprint's value.
+        strides: Strides; None (default) takes the blueprint's value.
+        activation: Hidden activation; None (default) takes the blueprint's value.
+        pool: Pooling layer; None (default) takes the blueprint's value.
+        augment: Data augmentation; None (default) takes the blueprint's value.
+        learning_rate: Learning rate; None (default) takes the blueprint's value.
+        epochs: Epochs (max; early stopping decides); None (default) takes the blueprint's value.
+        batch_size: Batch size; None (default) takes the blueprint's value.
+        validation_split: Validation split (from training images); None (default) takes the blueprint's value.
+        test_split: Test split (single-folder layout only); None (default) takes the blueprint's value.
+        patience: Early stopping patience (epochs); None (default) takes the blueprint's value.
+
+    Returns:
+        The finished run (`tfjourney.runs.Run`), read back from its folder.
     """
+    hyperparameters = {  # the blueprint's keys; None takes the blueprint's value
+        "image_size": image_size, "conv_blocks": conv_blocks, "filters": filters, "kernel_size": kernel_size,
+        "padding": padding, "strides": strides, "activation": activation, "pool": pool, "augment": augment,
+        "learning_rate": learning_rate, "epochs": epochs, "batch_size": batch_size,
+        "validation_split": validation_split, "test_split": test_split, "patience": patience,
+    }
     distribution = setup_distribution(distribute, devices=devices)  # first: before TensorFlow runs anything
     if global_batch_size is not None:
         hyperparameters["batch_size"] = global_batch_size

@@ -157,7 +157,26 @@ def train_tabular(
     devices: int | None = None,
     global_batch_size: int | None = None,
     resume: bool = False,
-    **hyperparameters,
+    hidden: tuple[int, ...] | None = None,
+    activation: str | None = None,
+    output_activation: str | None = None,
+    loss: str | None = None,
+    optimizer: str | None = None,
+    learning_rate: float | None = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    validation_split: float | None = None,
+    patience: int | None = None,
+    test_size: float | None = None,
+    steps_per_epoch: int | None = None,
+    max_steps: int | None = None,
+    max_one_hot: int | None = None,
+    hash_buckets: int | None = None,
+    identifier_share: float | None = None,
+    text_words: float | None = None,
+    text_tokens: int | None = None,
+    date_share: float | None = None,
+    task: str | None = None,
 ) -> Run:
     """Train the `kind` blueprint ("regression" or "classification") on `data` and write a run folder.
 
@@ -168,7 +187,55 @@ def train_tabular(
     `distribute` ("none", "mirrored", "multiworker", "auto"), `devices` and `global_batch_size`
     choose how training is spread (training/distributed.py); `resume` continues the
     interrupted run of the same command from its last finished epoch.
+
+    Args:
+        kind: "regression" or "classification".
+        data: a CSV path or an embedded dataset name (see `tfjourney datasets`).
+        target: the column to predict (optional for embedded datasets).
+        drop: columns to leave out.
+        find_lr: run the learning-rate sweep first and use its suggestion.
+        encoding: the CSV's text encoding.
+        column_types: "col=role,..." overriding the inferred column roles.
+        keep: columns to use even if they look like IDs or constants.
+        out: the run folder to write (default: runs/<blueprint>-<timestamp>).
+        overwrite: replace a previous run folder at `out` (never other files).
+        seed: the random seed; the same seed repeats a run.
+        tensorboard: also write TensorBoard logs to RUN_DIR/logs.
+        command: the command line recorded in run.json (default: this process's).
+        verbose: 2 prints Keras's own epoch lines.
+        progress: shows each phase as it runs (default: nothing is shown).
+        hidden: Hidden layers (neurons each); None (default) takes the blueprint's value.
+        activation: Hidden activation; None (default) takes the blueprint's value.
+        output_activation: Output activation; None (default) takes the blueprint's value.
+        loss: Loss function; None (default) takes the blueprint's value.
+        optimizer: Optimizer; None (default) takes the blueprint's value.
+        learning_rate: Learning rate (halved when validation loss stalls); None (default) takes the blueprint's value.
+        epochs: Epochs (max; early stopping decides); None (default) takes the blueprint's value.
+        batch_size: Batch size; None (default) takes the blueprint's value.
+        validation_split: Validation split (from training data); None (default) takes the blueprint's value.
+        patience: Early stopping patience (epochs); None (default) takes the blueprint's value.
+        test_size: Test split; None (default) takes the blueprint's value.
+        steps_per_epoch: Steps per epoch before the batch grows (batch doubles from the batch size); None (default) takes the blueprint's value.
+        max_steps: Max optimizer steps (caps the epochs of large tables); None (default) takes the blueprint's value.
+        max_one_hot: One-hot up to this many categories (more: hashed); None (default) takes the blueprint's value.
+        hash_buckets: Hash buckets of a high-cardinality column; None (default) takes the blueprint's value.
+        identifier_share: Identifier-like: distinct values / rows at least; None (default) takes the blueprint's value.
+        text_words: Free text: average words per value at least; None (default) takes the blueprint's value.
+        text_tokens: Free-text vocabulary (bag of words); None (default) takes the blueprint's value.
+        date_share: Dates: share of values that parse at least; None (default) takes the blueprint's value.
+        task: Task (classification only); None (default) takes the blueprint's value.
+
+    Returns:
+        The finished run (`tfjourney.runs.Run`), read back from its folder.
     """
+    hyperparameters = {  # the blueprint's keys; None takes the blueprint's value
+        "hidden": hidden, "activation": activation, "output_activation": output_activation, "loss": loss,
+        "optimizer": optimizer, "learning_rate": learning_rate, "epochs": epochs, "batch_size": batch_size,
+        "validation_split": validation_split, "patience": patience, "test_size": test_size,
+        "steps_per_epoch": steps_per_epoch, "max_steps": max_steps, "max_one_hot": max_one_hot,
+        "hash_buckets": hash_buckets, "identifier_share": identifier_share, "text_words": text_words,
+        "text_tokens": text_tokens, "date_share": date_share, "task": task,
+    }
     distribution = setup_distribution(distribute, devices=devices)  # first: before TensorFlow runs anything
     if global_batch_size is not None:
         hyperparameters["batch_size"] = global_batch_size

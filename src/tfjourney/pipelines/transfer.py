@@ -256,7 +256,21 @@ def train_transfer(
     devices: int | None = None,
     global_batch_size: int | None = None,
     resume: bool = False,
-    **hyperparameters,
+    backbone: str | None = None,
+    image_size: int | None = None,
+    learning_rate: float | None = None,
+    epochs: int | None = None,
+    fine_tune: bool | None = None,
+    fine_tune_layers: int | tuple[int, ...] | None = None,
+    fine_tune_lr_factor: float | None = None,
+    fine_tune_epochs: int | tuple[int, ...] | None = None,
+    lr_decay: float | None = None,
+    fine_tune_augment: bool | None = None,
+    patience: int | None = None,
+    augment: bool | None = None,
+    batch_size: int | None = None,
+    validation_split: float | None = None,
+    test_split: float | None = None,
 ) -> Run:
     """Feature extraction, then (with `fine_tune=True` or `fine_tune_layers`) fine-tuning in stages, on an image folder.
 
@@ -266,7 +280,44 @@ def train_transfer(
     (training/distributed.py; fine-tuning stages run under `none` or `mirrored`);
     `resume` continues an interrupted feature extraction from its last finished epoch
     (an interrupted fine-tuning starts over).
+
+    Args:
+        data: an image folder (train/ + test/ class folders, or one class-folder tree), or `digits` / `shapes`.
+        strict: raise on unreadable images instead of skipping them.
+        weights: a local weights file for the backbone (default: ImageNet weights).
+        out: the run folder to write (default: runs/<blueprint>-<timestamp>).
+        overwrite: replace a previous run folder at `out` (never other files).
+        seed: the random seed; the same seed repeats a run.
+        tensorboard: also write TensorBoard logs to RUN_DIR/logs.
+        command: the command line recorded in run.json (default: this process's).
+        verbose: 2 prints Keras's own epoch lines.
+        progress: shows each phase as it runs (default: nothing is shown).
+        backbone: Backbone; None (default) takes the blueprint's value.
+        image_size: Input image(s); None (default) takes the blueprint's value.
+        learning_rate: Phase-1 learning rate; None (default) takes the blueprint's value.
+        epochs: Phase-1 epochs; None (default) takes the blueprint's value.
+        fine_tune: Fine-tuning (phase 2); None (default) takes the blueprint's value.
+        fine_tune_layers: Unfrozen top layers per stage (gradual unfreezing); None (default) takes the blueprint's value.
+        fine_tune_lr_factor: Phase-2 learning rate factor; None (default) takes the blueprint's value.
+        fine_tune_epochs: Phase-2 epochs per stage; None (default) takes the blueprint's value.
+        lr_decay: Learning-rate decay per deeper block; None (default) takes the blueprint's value.
+        fine_tune_augment: Data augmentation while fine-tuning; None (default) takes the blueprint's value.
+        patience: Early stopping patience (epochs, both phases); None (default) takes the blueprint's value.
+        augment: Data augmentation (both phases); None (default) takes the blueprint's value.
+        batch_size: Batch size; None (default) takes the blueprint's value.
+        validation_split: Validation split (from training images); None (default) takes the blueprint's value.
+        test_split: Test split (single-folder layout only); None (default) takes the blueprint's value.
+
+    Returns:
+        The finished run (`tfjourney.runs.Run`), read back from its folder.
     """
+    hyperparameters = {  # the blueprint's keys; None takes the blueprint's value
+        "backbone": backbone, "image_size": image_size, "learning_rate": learning_rate, "epochs": epochs,
+        "fine_tune": fine_tune, "fine_tune_layers": fine_tune_layers,
+        "fine_tune_lr_factor": fine_tune_lr_factor, "fine_tune_epochs": fine_tune_epochs, "lr_decay": lr_decay,
+        "fine_tune_augment": fine_tune_augment, "patience": patience, "augment": augment,
+        "batch_size": batch_size, "validation_split": validation_split, "test_split": test_split,
+    }
     distribution = setup_distribution(distribute, devices=devices)  # first: before TensorFlow runs anything
     if global_batch_size is not None:
         hyperparameters["batch_size"] = global_batch_size
