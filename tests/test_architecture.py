@@ -147,7 +147,7 @@ def test_front_ends_do_not_branch_on_blueprint_names():
 
 # ----------------------------------------------------------------------------- a fifth blueprint
 def _toy_train(data, *, out=None, overwrite=False, seed=42, tensorboard=False, command=None, verbose=0, progress=None,
-               size=None, epochs=None, batch_size=None, learning_rate=None):
+               distribute="none", devices=None, global_batch_size=None, resume=False, size=None, epochs=None, batch_size=None, learning_rate=None):
     """A stand-in pipeline: resolves its config like the real ones and returns a run-like object."""
     from types import SimpleNamespace
 

@@ -84,6 +84,8 @@ BACKBONE_IMAGE_SIDE = Range(32, MAX_IMAGE_SIZE)  # the ImageNet backbones need a
 FRACTION = Range(0, 1, low_open=True, high_open=True)
 HOLDOUT = Range(0, 1, high_open=True)
 
+DISTRIBUTE_CHOICES = ("none", "mirrored", "multiworker", "auto")  # how `train --distribute` spreads training
+
 # The fixed parts of tfjourney's training recipe (not options of a run).
 PLATEAU_FACTOR = 0.5  # ReduceLROnPlateau halves the learning rate when validation loss stalls ...
 PLATEAU_MIN_LR = 1e-6  # ... down to this floor

@@ -82,7 +82,7 @@ def _add_common_train_options(parser: argparse.ArgumentParser, blueprint: str) -
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--verbose", "-v", action="count", default=0, help="print Keras's own line per epoch instead of tfjourney's")
     shown.add_argument("--quiet", "-q", action="store_true", help="print only the result: no progress while training")
-    from tfjourney.training.cluster import DISTRIBUTE_CHOICES
+    from tfjourney.blueprints import DISTRIBUTE_CHOICES
 
     parser.add_argument("--distribute", choices=DISTRIBUTE_CHOICES, default="none",
                         help="none (default): one device; mirrored: all local GPUs (or --devices N CPU devices); "

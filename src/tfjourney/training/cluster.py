@@ -22,9 +22,9 @@ import os
 import socket
 from dataclasses import dataclass
 
+from tfjourney.blueprints import DISTRIBUTE_CHOICES  # noqa: F401  (re-exported)
 from tfjourney.errors import ConfigError
 
-DISTRIBUTE_CHOICES = ("none", "mirrored", "multiworker", "auto")
 TF_CONFIG = "TF_CONFIG"
 _FIX = "start the workers with `tfjourney launch --workers N -- train ...`, or print a valid one with `tfjourney launch --print-tf-config --hosts HOST:PORT,...`"
 
