@@ -258,6 +258,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, help="with several runs: comparison page path or folder (default: compare.html beside the first run)")
     report.set_defaults(handler=_report)
 
+    export = sub.add_parser("export", help="export a run's model to SavedModel, LiteRT (TFLite) and ONNX, each verified",
+                            description="Export a run's model for TensorFlow Serving (SavedModel), phones (LiteRT) and ONNX Runtime. "
+                                        "Each file is checked against model.keras in a fresh process on the run's own test data.")
+    export.add_argument("run_dir", type=Path, help="a run folder written by `tfjourney train`")
+    export.add_argument("--format", type=_name_list, default=None, dest="formats",
+                        help="comma-separated: saved_model, tflite, onnx (default: every format the model supports)")
+    export.add_argument("--out", type=Path, help="export folder (default: RUN_DIR/export)")
+    export.add_argument("--quantize", default="none", help="also write a quantized LiteRT file: none, float16, dynamic or int8 (default: none)")
+    export.add_argument("--data", help="the data the run trained on, if it moved since training (its test split verifies the files)")
+    export.add_argument("--overwrite", action="store_true", help="replace a previous export folder")
+    export.set_defaults(handler=_export)
+
     explain = sub.add_parser("explain", help="feature maps and Grad-CAM for an image through a CNN or transfer run")
     explain.add_argument("run_dir", type=Path, help="a cnn or transfer run folder")
     explain.add_argument("image", type=Path, help="the image to explain")
@@ -379,6 +391,22 @@ def _report(args: argparse.Namespace) -> None:
     from tfjourney.reports import report_runs
 
     print(f"report: {report_runs(args.run_dirs, out=args.out)}")
+
+
+def _export(args: argparse.Namespace) -> int:
+    from tfjourney.export import export_run
+
+    result = export_run(args.run_dir, formats=args.formats, out=args.out, quantize=args.quantize, data=args.data,
+                        overwrite=args.overwrite, progress=_progress_line)
+    print(f"export folder: {result.path} ({', '.join(result.written) or 'nothing written'}); details in {result.path / 'manifest.json'}")
+    for line in result.problems:
+        print(f"tfjourney: error: {line}", file=sys.stderr)
+    return EXIT_USAGE if result.problems else 0
+
+
+def _progress_line(line: str) -> None:
+    if not line.endswith("..."):
+        print(line, flush=True)
 
 
 def _explain(args: argparse.Namespace) -> None:
