@@ -84,17 +84,22 @@ def _calibration(model: keras.Model, representative: dict[str, np.ndarray]) -> C
 def _explain(message: str, model: keras.Model, quantize: str) -> str:
     ops = sorted(set(_op_names(message)))
     columns = columns_named_in(message, model)
-    what = f"op(s) {', '.join(ops)}" if ops else "an op"
-    where = f" for column(s) {', '.join(repr(c) for c in columns)}" if columns else ""
+    what = f"op(s) {', '.join(ops)}" if ops else f"part of the model ({_first_error(message)})"
+    where = f" (needed for column(s) {', '.join(repr(c) for c in columns)})" if columns else ""
     mode = "" if quantize == "none" else f" with --quantize {quantize}"
-    first = next((line.strip() for line in message.splitlines() if "error" in line.lower()), message.strip().splitlines()[0] if message.strip() else "")
-    return f"LiteRT has no built-in kernel{mode} for {what}{where} ({first[:160]})"
+    fix = "use the saved_model or onnx export instead" if quantize == "none" else "try another --quantize, or none"
+    return f"LiteRT has no built-in kernel{mode} for {what}{where}; a phone would need the Flex delegate, so no .tflite was written: {fix}."
+
+
+def _first_error(message: str) -> str:
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return next((line for line in lines if "error" in line.lower()), lines[0] if lines else "conversion failed")[:160]
 
 
 def _op_names(message: str) -> list[str]:
     import re
 
-    return re.findall(r"'(?:tf|tfl)\.(\w+)'", message)
+    return re.findall(r"'(?:tf|tfl)\.(\w+)'", message) or re.findall(r'fused\["(\w+):', message)
 
 
 def flex_ops(path: Path) -> list[str]:
