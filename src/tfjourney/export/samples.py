@@ -99,7 +99,8 @@ def _input_columns(model: keras.Model) -> dict[str, keras.KerasTensor]:
 
 
 def _image_samples(run: Run, model: keras.Model, n_test: int, n_train: int, data) -> tuple[Sample, Sample]:
-    from tfjourney.data.images import load_image_folder, read_image
+    from tfjourney.data.image_datasets import load_image_folder
+    from tfjourney.data.image_files import read_image
     from tfjourney.pipelines.images import resolve_image_source
 
     record = run.record

@@ -461,6 +461,39 @@ def _stages_view(record: dict) -> list[dict]:
     return rows
 
 
+EXPORT_MANIFEST = ("export", "manifest.json")
+
+
+def _export_view(run_dir: Path) -> dict | None:
+    """`tfjourney export`'s figures per file, read from RUN_DIR/export/manifest.json when there is one."""
+    path = run_dir.joinpath(*EXPORT_MANIFEST)
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    rows, runtimes = [], {}
+    for entry in manifest.get("exports", []):
+        check, latency = entry["verification"], entry["latency_ms_per_example"]
+        agreement = check.get("class_agreement")
+        rows.append({
+            "format": entry["format"] + ("" if entry["quantize"] == "none" else f" ({entry['quantize']})"),
+            "file": entry["path"],
+            "size": f"{entry['size_bytes'] / 1e6:.2f} MB",
+            "max_diff": f"{check['max_abs_diff']:.2g}",
+            "agreement": "" if agreement is None else f"{agreement:.1%}",
+            "metric": f"{format_metric(check['metric'], check['export_metric'])} ({format_metric(check['metric'], check['keras_metric'])})",
+            "batch_1": f"{latency['batch_1']:.3f}",
+            "batch_32": f"{latency['batch_32']:.3f}",
+        })
+        runtimes.update(entry.get("runtime", {}))
+    skipped = [f"{s['format']}{'' if s['quantize'] == 'none' else ' (' + s['quantize'] + ')'}: {s['reason']}" for s in manifest.get("not_exported", [])]
+    sample = manifest.get("verification_sample", {})
+    metric = next((e["verification"]["metric"] for e in manifest.get("exports", [])), "")
+    return {"rows": rows, "skipped": skipped, "examples": sample.get("examples"), "created": manifest.get("created", "").replace("T", " "),
+            "removed": manifest.get("augmentation_removed", []), "metric": metric_label(metric) if metric else "",
+            "runtimes": ", ".join(f"{k} {v}" for k, v in runtimes.items())}
+
+
 def _sections(view: dict) -> list[tuple[str, str]]:
     """The nav: only sections that have something to show."""
     items = [("summary", "Summary"), ("blueprint", "Blueprint"), ("model", "Model"), ("data", "Data"), ("curves", "Training")]
@@ -468,6 +501,8 @@ def _sections(view: dict) -> list[tuple[str, str]]:
         items.append(("results", "Results"))
     if view["figures"]["other"]:
         items.append(("other", "Other figures"))
+    if view.get("export"):
+        items.append(("export", "Export"))
     items.append(("reproduce", "Reproduce"))
     return [(anchor, label) for anchor, label in items if anchor != "model" or view["model"]]
 
@@ -495,6 +530,7 @@ def report_view(run_dir: Path | str) -> dict:
         "figures": _figures(run_dir),
         "per_class": _per_class(metrics),
         "reproduce": _reproduce_view(record),
+        "export": _export_view(run_dir),
     }
     view["sections"] = _sections(view)
     return view
