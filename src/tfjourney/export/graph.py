@@ -44,12 +44,56 @@ def inference_model(model: keras.Model) -> tuple[keras.Model, list[str]]:
     return clone, removed
 
 
+class _Removed(keras.layers.Layer):
+    """Stands where an augmentation layer was: passes its input through (and takes the call
+    arguments Keras recorded for the original, such as `mask`)."""
+
+    def call(self, inputs, mask=None, training=None):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
 def _keep_or_skip(layer: keras.layers.Layer) -> keras.layers.Layer:
-    return keras.layers.Identity(name=f"{layer.name}_removed") if is_augmentation(layer) else layer
+    return _Removed(name=f"{layer.name}_removed") if is_augmentation(layer) else layer
 
 
 def input_specs(model: keras.Model) -> list[InputSpec]:
     return [InputSpec(t.name, str(t.dtype), list(t.shape)) for t in model.inputs]
+
+
+def signature_names(model: keras.Model) -> list[str]:
+    """The exported files' input names: each model input's name made a valid, unique tensor name
+    ("num children" -> "num_children"), in model.inputs order."""
+    names, seen = [], set()
+    for tensor in model.inputs:
+        base = re.sub(r"[^0-9A-Za-z_]+", "_", tensor.name).strip("_") or "input"
+        base = base if base[0].isalpha() else f"x_{base}"
+        name, suffix = base, 1
+        while name.lower() in seen:
+            suffix += 1
+            name = f"{base}_{suffix}"
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+def export_signature(model: keras.Model) -> list:
+    """`input_signature` for `model.export`: the model's own input structure, with tensor-safe names."""
+    import tensorflow as tf
+
+    by_tensor = {id(t): name for t, name in zip(model.inputs, signature_names(model))}
+
+    def spec(tensor) -> tf.TensorSpec:
+        return tf.TensorSpec(tensor.shape, tensor.dtype, name=by_tensor[id(tensor)])
+
+    structure = model.input
+    if isinstance(structure, dict):
+        return [{key: spec(tensor) for key, tensor in structure.items()}]
+    if isinstance(structure, (list, tuple)):
+        return [[spec(tensor) for tensor in structure]]
+    return [spec(structure)]
 
 
 def string_inputs(model: keras.Model) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from tfjourney.export.graph import columns_named_in
+from tfjourney.export.graph import columns_named_in, export_signature
 from tfjourney.export.quiet import captured_output
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
@@ -59,7 +59,7 @@ def write_litert(
         options["representative_dataset"] = _calibration(model, representative)
     try:
         with captured_output():
-            model.export(str(path), format="litert", verbose=False, **options)
+            model.export(str(path), format="litert", verbose=False, input_signature=export_signature(model), **options)
     except Exception as exc:  # the converter raises its own ConverterError/RuntimeError types
         path.unlink(missing_ok=True)
         raise UnsupportedInFormat(_explain(str(exc), model, quantize)) from None

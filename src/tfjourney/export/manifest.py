@@ -15,16 +15,18 @@ from pathlib import Path
 
 import keras
 
-from tfjourney.export.graph import input_specs, preprocessing_layers
+from tfjourney.export.graph import input_specs, preprocessing_layers, signature_names
 from tfjourney.runs import IMAGE_BLUEPRINTS, Run
 
 MANIFEST_FILE = "manifest.json"
 EXPORTED_BY = "tfjourney export"
-_PACKAGES = ("tfjourney", "tensorflow", "tensorflow-cpu", "keras", "numpy", "protobuf", "tf2onnx", "onnx", "onnxruntime", "ai-edge-litert")
+_PACKAGES = ("tfjourney", "tensorflow-cpu", "keras", "numpy", "protobuf", "tf2onnx", "onnx", "onnxruntime", "ai-edge-litert")
 
 
 def versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
+    import tensorflow as tf
+
+    found = {"python": platform.python_version(), "tensorflow": tf.__version__}
     for name in _PACKAGES:
         try:
             found[name] = metadata.version(name)
@@ -50,14 +52,14 @@ def _sha256(path: Path) -> str:
 def describe_inputs(run: Run, model: keras.Model) -> list[dict]:
     """The signature a client fills, each input said in words."""
     described = []
-    for spec in input_specs(model):
+    for spec, exported_name in zip(input_specs(model), signature_names(model)):
         if run.blueprint in IMAGE_BLUEPRINTS:
             meaning = f"RGB images, {spec.shape[1]}x{spec.shape[2]} pixels, values 0-255 (not rescaled: the model rescales)"
         elif spec.dtype == "string":
             meaning = f"raw CSV column {spec.name!r} as text; a missing cell is \"\""
         else:
             meaning = f"raw CSV column {spec.name!r} as a number; a missing cell is NaN"
-        described.append({**spec.to_dict(), "meaning": meaning})
+        described.append({**spec.to_dict(), "exported_name": exported_name, "meaning": meaning})
     return described
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import keras
 
+from tfjourney.export.graph import export_signature
 from tfjourney.export.quiet import captured_output
 
 
@@ -24,5 +25,5 @@ def write_saved_model(model: keras.Model, folder: Path) -> Path:
         `folder`.
     """
     with captured_output():
-        model.export(str(folder), format="tf_saved_model", verbose=False)
+        model.export(str(folder), format="tf_saved_model", verbose=False, input_signature=export_signature(model))
     return folder
