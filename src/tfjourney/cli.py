@@ -270,6 +270,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--overwrite", action="store_true", help="replace a previous export folder")
     export.set_defaults(handler=_export)
 
+    serve = sub.add_parser("serve", help="serve run folders' models over TensorFlow Serving's REST API",
+                           description="Serve one or more run folders with TensorFlow Serving's REST API (/v1/models/NAME:predict, "
+                                       "NAME = the folder's name), plus /healthz and OpenAPI docs at /docs. Ctrl-C stops it.")
+    serve.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="one or more run folders")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8501, help="TCP port (default: 8501, as TF Serving)")
+    serve.add_argument("--max-body", type=int, default=10 * 1024 * 1024, dest="max_body", help="largest request body in bytes (default: 10 MB)")
+    serve.add_argument("--no-batching", action="store_false", dest="batching", help="run each request on its own instead of micro-batching")
+    serve.set_defaults(handler=_serve)
+
     explain = sub.add_parser("explain", help="feature maps and Grad-CAM for an image through a CNN or transfer run")
     explain.add_argument("run_dir", type=Path, help="a cnn or transfer run folder")
     explain.add_argument("image", type=Path, help="the image to explain")
@@ -402,6 +412,12 @@ def _export(args: argparse.Namespace) -> int:
     for line in result.problems:
         print(f"tfjourney: error: {line}", file=sys.stderr)
     return EXIT_USAGE if result.problems else 0
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from tfjourney.serve.server import serve
+
+    serve(args.run_dirs, host=args.host, port=args.port, max_body=args.max_body, batching=args.batching)
 
 
 def _progress_line(line: str) -> None:

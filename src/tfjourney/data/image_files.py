@@ -21,6 +21,7 @@ from tfjourney._tensorflow import import_tensorflow_quietly
 import_tensorflow_quietly()  # before Keras / TensorFlow load: their native start-up notices stay muted
 
 import hashlib
+import io
 import os
 import warnings
 from collections.abc import Sequence
@@ -358,17 +359,36 @@ def read_image(path: str | os.PathLike, image_size: int | tuple[int, int], cente
     ``center_crop`` first cuts the largest centred square, as ImageNet evaluation does, so a tall
     phone photo is not squashed.
     """
-    size = image_size_pair(image_size)
     path = Path(path)
     if not path.is_file():
         raise DataError(f"image file {path} does not exist. Check the path you passed.")
+    return _decoded(path, str(path), image_size, center_crop)
+
+
+def decode_image(data: bytes, image_size: int | tuple[int, int] = 224, *, name: str = "the image", center_crop: bool = False) -> np.ndarray:
+    """Encoded image bytes (JPEG, PNG, ...) -> float32 ``[H, W, 3]`` in 0..255, exactly as `read_image` does a file.
+
+    Args:
+        data: the file's bytes.
+        image_size: the size to resize to.
+        name: how an error message names the image.
+        center_crop: cut the largest centred square first.
+
+    Returns:
+        The resized RGB pixels.
+    """
+    return _decoded(io.BytesIO(data), name, image_size, center_crop)
+
+
+def _decoded(source, name: str, image_size: int | tuple[int, int], center_crop: bool) -> np.ndarray:
+    size = image_size_pair(image_size)
     try:
-        with Image.open(path) as img:
+        with Image.open(source) as img:
             img.load()
             rgb = _pil_rgb(img)
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
         raise DataError(
-            f"{path} is not a readable image ({_reason(exc)}). Pass a JPEG, PNG, BMP, GIF or WebP file."
+            f"{name} is not a readable image ({_reason(exc)}). Pass a JPEG, PNG, BMP, GIF or WebP file."
         ) from exc
     arr = np.asarray(rgb, dtype=np.uint8)
     if center_crop:

@@ -26,6 +26,7 @@ from tfjourney.registry import reads_images
 from tfjourney.runs import METRICS_FILE, MODEL_FILE, RUN_FILE, Run, write_json
 
 GRID_SIZE = 20
+ONE_CALL_IMAGES = 64
 
 
 def load_for_training(
@@ -178,18 +179,41 @@ def predict_images(run: Run, paths: list[str | Path], top_k: int | None = None, 
     top_k = PREDICT_TOP_K if top_k is None else top_k
     if not reads_images(run.blueprint):
         raise RunFolderError(f"{run.path} is a {run.blueprint} run; image prediction needs a cnn or transfer run.")
-    class_names = run.record["data"]["class_names"]
     if top_k not in COUNT:
         raise DataError(f"`top_k` {top_k} must be {COUNT.describe()}.")
     images = load_images(paths, tuple(_image_size_of(run)))
     model = run.load_model()
-    probabilities = class_probabilities(predict_with_tta(model, images) if tta else model.predict(images, verbose=0))
+    outputs = predict_with_tta(model, images) if tta else image_outputs(model, images)
+    return prediction_table(run, outputs, [str(p) for p in paths], top_k=top_k)
+
+
+def image_outputs(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
+    """The model's outputs for images already in memory: float ``[N, H, W, 3]`` 0-255 pixels at the run's size.
+
+    A few images go through in one call (`predict_on_batch`, no per-call set-up: what a server
+    needs); many go through `predict` in batches of 32, so memory stays bounded.
+    """
+    pixels = np.asarray(pixels, dtype="float32")
+    if len(pixels) <= ONE_CALL_IMAGES:
+        return np.asarray(model.predict_on_batch(pixels))
+    return model.predict(pixels, batch_size=32, verbose=0)
+
+
+def prediction_table(run: Run, outputs: np.ndarray, names: list[str], top_k: int = 1) -> pd.DataFrame:
+    """Model outputs -> the rows `tfjourney predict` prints: image, (rank,) class, probability."""
+    class_names = run.record["data"]["class_names"]
+    probabilities = class_probabilities(outputs)
     rows = []
-    for path, probs in zip(paths, probabilities):
+    for name, probs in zip(names, probabilities):
         for rank, index in enumerate(np.argsort(-probs)[: min(top_k, len(class_names))], start=1):
-            rows.append({"image": str(path), "rank": rank, "class": class_names[index], "probability": float(probs[index])})
+            rows.append({"image": name, "rank": rank, "class": class_names[index], "probability": float(probs[index])})
     table = pd.DataFrame(rows)
     return table if top_k > 1 else table.drop(columns="rank")
+
+
+def image_size_of(run: Run) -> tuple[int, int]:
+    """The (height, width) the run's model takes."""
+    return tuple(_image_size_of(run))
 
 
 def evaluate_images(run: Run, data: str | Path, tta: bool = False) -> dict:

@@ -426,11 +426,16 @@ def _read_rows(run: Run, path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"file not found: {path}; pass a CSV with the columns the model was trained on.")
     frame, _ = read_csv(path, encoding=run.record["data"].get("encoding", "utf-8"))  # as the training CSV was read
+    check_columns(run, frame, str(path))
+    return frame
+
+
+def check_columns(run: Run, frame: pd.DataFrame, where: str = "the data") -> None:
+    """Every column the model was trained on must be there (extra columns are ignored)."""
     needed = [p.name for p in _plans(run)]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise DataError(f"{path} is missing column(s) the model needs: {', '.join(missing)}; the model was trained on: {', '.join(needed)}.")
-    return frame
+        raise DataError(f"{where} is missing column(s) the model needs: {', '.join(missing)}; the model was trained on: {', '.join(needed)}.")
 
 
 def _warn_unseen_categories(frame: pd.DataFrame, plans: list[ColumnPlan]) -> None:
@@ -458,12 +463,22 @@ def predict_tabular(run_dir: str | Path, input_csv: str | Path) -> pd.DataFrame:
     """Predictions for raw CSV rows, as a DataFrame: the prediction, and class probabilities."""
     run = load_run(run_dir, expect=names_reading("table"))
     frame = _read_rows(run, input_csv)
+    return prediction_table(run, frame_outputs(run, run.load_model(), frame), frame.index)
+
+
+def frame_outputs(run: Run, model: keras.Model, frame: pd.DataFrame) -> np.ndarray:
+    """The model's outputs for raw rows already in memory (a DataFrame with the training columns)."""
+    check_columns(run, frame)
     plans = _plans(run)
     _warn_unseen_categories(frame, plans)
-    predictions = predict_rows(run.load_model(), frame, plans)
+    return predict_rows(model, frame, plans)
+
+
+def prediction_table(run: Run, predictions: np.ndarray, index=None) -> pd.DataFrame:
+    """Model outputs -> the columns `tfjourney predict` prints: the prediction, and class probabilities."""
     target = run.record["data"]["target"]
     class_names = run.record["data"]["class_names"]
-    result = pd.DataFrame(index=frame.index)
+    result = pd.DataFrame(index=index if index is not None else range(len(predictions)))
     if class_names:
         probabilities = class_probabilities(predictions)
         result[f"predicted_{target}"] = [class_names[i] for i in probabilities.argmax(axis=1)]

@@ -1,0 +1,1 @@
+"""`tfjourney serve`: run folders behind TensorFlow Serving's REST API (FastAPI + uvicorn)."""

@@ -1,0 +1,56 @@
+"""Bound what one request may send: a body over the limit is refused with 413 before it is parsed."""
+
+from __future__ import annotations
+
+import json
+
+DEFAULT_MAX_BODY = 10 * 1024 * 1024  # bytes
+MAX_INSTANCES = 1024
+
+
+class BodyLimit:
+    """Pure ASGI middleware: 413 when Content-Length, or the bytes actually streamed, exceed `max_body`."""
+
+    def __init__(self, app, max_body: int = DEFAULT_MAX_BODY):
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            return await self._too_large(send)
+        seen = 0
+        started = False
+
+        async def counting_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._too_large(send)
+
+    async def _too_large(self, send) -> None:
+        body = json.dumps({"error": f"the request body is larger than the server's limit of {self.max_body:,} bytes; "
+                                    "send fewer instances per request, or start the server with a larger --max-body."}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass

@@ -1,0 +1,77 @@
+"""TensorFlow Serving's REST API: model status, metadata and :predict, for every served run."""
+
+from __future__ import annotations
+
+import numpy as np
+from fastapi import APIRouter, Depends
+from starlette.concurrency import run_in_threadpool
+
+from tfjourney.serve.decode import decode_request
+from tfjourney.serve.errors import ServeError
+from tfjourney.serve.models import VERSION, ServedModel
+from tfjourney.serve.schemas import ModelMetadata, ModelStatus, PredictRequest, PredictResponse
+from tfjourney.serve.state import ServeState, get_state
+
+router = APIRouter(prefix="/v1/models")
+SIGNATURE = "serving_default"
+_DTYPES = {"float32": "DT_FLOAT", "string": "DT_STRING", "int64": "DT_INT64", "int32": "DT_INT32"}
+
+
+def _check_version(version: str | None) -> None:
+    if version is not None and version != VERSION:
+        raise ServeError(404, f"no version {version!r}; each served run has version {VERSION}.")
+
+
+@router.get("/{name}", response_model=ModelStatus)
+@router.get("/{name}/versions/{version}", response_model=ModelStatus)
+def model_status(name: str, version: str | None = None, state: ServeState = Depends(get_state)) -> dict:
+    """Is the model loaded? (TF Serving's GetModelStatus)."""
+    state.model(name)
+    _check_version(version)
+    return {"model_version_status": [{"version": VERSION, "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]}
+
+
+def _tensor_info(name: str, dtype: str, shape: list) -> dict:
+    dims = [{"size": str(-1 if d is None else d), "name": ""} for d in shape]
+    return {"dtype": _DTYPES.get(dtype, "DT_INVALID"), "tensor_shape": {"dim": dims, "unknown_rank": False}, "name": f"{SIGNATURE}_{name}:0"}
+
+
+@router.get("/{name}/metadata", response_model=ModelMetadata)
+@router.get("/{name}/versions/{version}/metadata", response_model=ModelMetadata)
+def model_metadata(name: str, version: str | None = None, state: ServeState = Depends(get_state)) -> dict:
+    """The serving_default signature: raw inputs (CSV columns or 0-255 pixels) and the output."""
+    served = state.model(name)
+    _check_version(version)
+    inputs = {spec["name"]: _tensor_info(spec["exported_name"], spec["dtype"], spec["shape"]) for spec in served.inputs}
+    output = _tensor_info("output_0", "float32", list(served.model.outputs[0].shape))
+    signature = {"inputs": inputs, "outputs": {"output_0": output}, "method_name": "tensorflow/serving/predict"}
+    return {
+        "model_spec": {"name": name, "signature_name": "", "version": VERSION},
+        "metadata": {"signature_def": {"signature_def": {SIGNATURE: signature}},
+                     "tfjourney": {"blueprint": served.run.blueprint, "class_names": served.class_names, "target": served.target}},
+    }
+
+
+@router.post("/{name}:predict", response_model=PredictResponse, response_model_exclude_none=True)
+@router.post("/{name}/versions/{version}:predict", response_model=PredictResponse, response_model_exclude_none=True)
+async def predict(name: str, body: PredictRequest, version: str | None = None, state: ServeState = Depends(get_state)) -> dict:
+    """Predict for the examples in the body; the model runs in a worker thread, batched with requests that arrive together."""
+    served = state.model(name)
+    _check_version(version)
+    if body.signature_name not in (None, "", SIGNATURE):
+        raise ServeError(400, f"no signature {body.signature_name!r}; the only one is {SIGNATURE!r}.")
+    inputs = await run_in_threadpool(decode_request, served, body.instances, body.inputs)
+    outputs = await _outputs(state, served, inputs)
+    key = "predictions" if body.instances is not None else "outputs"
+    return {key: _tf_serving_values(outputs), "tfjourney": served.describe(outputs)}
+
+
+async def _outputs(state: ServeState, served: ServedModel, inputs) -> np.ndarray:
+    if state.batching:
+        return await state.batchers[served.name].submit(inputs)
+    return await run_in_threadpool(served.outputs, inputs)
+
+
+def _tf_serving_values(outputs: np.ndarray) -> list:
+    """One row per example, as TF Serving returns a [batch, n] output."""
+    return np.asarray(outputs, dtype="float64").round(7).tolist()
