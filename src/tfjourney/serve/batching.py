@@ -30,25 +30,26 @@ class MicroBatcher:
     def __init__(self, predict: Callable[[pd.DataFrame | np.ndarray], np.ndarray], max_batch: int = MAX_BATCH):
         self.predict = predict
         self.max_batch = max_batch
-        self._queue: asyncio.Queue[_Pending] | None = None
-        self._task: asyncio.Task | None = None
+        self._workers: dict[asyncio.AbstractEventLoop, tuple[asyncio.Queue, asyncio.Task]] = {}
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tfjourney-model")
 
     async def submit(self, inputs: pd.DataFrame | np.ndarray) -> np.ndarray:
-        if self._task is None:
-            self._queue = asyncio.Queue()
-            self._task = asyncio.get_running_loop().create_task(self._work())
-        future = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(inputs, future))
+        """The model's outputs for `inputs`, computed in the worker thread together with whatever else is queued."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._workers:  # one queue per event loop (a test client may run its own)
+            queue: asyncio.Queue = asyncio.Queue()
+            self._workers[loop] = (queue, loop.create_task(self._work(queue)))
+        future = loop.create_future()
+        await self._workers[loop][0].put(_Pending(inputs, future))
         return await future
 
-    async def _work(self) -> None:
+    async def _work(self, queue: asyncio.Queue) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            batch = [await self._queue.get()]
+            batch = [await queue.get()]
             size = len(batch[0].inputs)
-            while not self._queue.empty() and size + len(self._queue._queue[0].inputs) <= self.max_batch:
-                batch.append(self._queue.get_nowait())
+            while not queue.empty() and size + len(queue._queue[0].inputs) <= self.max_batch:
+                batch.append(queue.get_nowait())
                 size += len(batch[-1].inputs)
             try:
                 outputs = await loop.run_in_executor(self._executor, self._run, [p.inputs for p in batch])
@@ -70,6 +71,7 @@ class MicroBatcher:
         return np.split(np.asarray(outputs), bounds)
 
     def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for _, task in self._workers.values():
+            task.cancel()
+        self._workers.clear()
         self._executor.shutdown(wait=False, cancel_futures=True)
