@@ -6,6 +6,7 @@ conversion error it logs fails the export here (and the file is removed).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 from pathlib import Path
@@ -87,8 +88,28 @@ def _convert(saved_model: Path, path: Path) -> None:
             str(saved_model), None, None, "serve", ["serving_default"], None, False,
             return_initialized_tables=True, return_tensors_to_rename=True,
         )
-        with tf.device("/cpu:0"):
+        with tf.device("/cpu:0"), _nan_safe_select():
             convert._convert_common(  # the path of tf2onnx's own `--saved-model` command line
                 graph_def, name=saved_model.name, input_names=inputs, output_names=outputs,
                 tensors_to_rename=renames, initialized_tables=tables, output_path=str(path),
             )
+
+
+@contextlib.contextmanager
+def _nan_safe_select():
+    """tf2onnx 1.17 turns a float `where(cond, x, y)` into `cond*x + (1-cond)*y` unless it sees that NaN is
+    involved, and it misses `is_finite` (the missing-value fill of tabular models): NaN*0 is NaN, so a
+    missing cell would poison the prediction. While converting, every select becomes ONNX `Where`."""
+    from tf2onnx.onnx_opset.controlflow import Select
+
+    arithmetic = Select.__dict__["version_7"]
+
+    def where(cls, ctx, node, **kwargs):
+        node.set_attr("handles_nan", True)
+        Select.version_9(ctx, node, **kwargs)
+
+    Select.version_7 = classmethod(where)
+    try:
+        yield
+    finally:
+        Select.version_7 = arithmetic
