@@ -70,7 +70,8 @@ def test_rows_and_columns_give_tfjourney_predicts_numbers(client, regression_run
     np.testing.assert_allclose(np.ravel(by_rows["predictions"]), expected, rtol=1e-5)
     assert by_rows["tfjourney"][0]["target"] == "charges"
     columns = {k: [row[k] for row in instances] for k in instances[0]}
-    by_columns = client.post(f"/v1/models/{regression_run.name}:predict", json={"inputs": columns}).json()
+    form = {"content-type": "application/x-www-form-urlencoded"}  # what `curl -d` sends; TF Serving reads JSON anyway
+    by_columns = client.post(f"/v1/models/{regression_run.name}:predict", content=json.dumps({"inputs": columns}), headers=form).json()
     np.testing.assert_allclose(np.ravel(by_columns["outputs"]), expected, rtol=1e-5)  # columnar in, "outputs" out, as TF Serving
     assert "predictions" not in by_columns
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from tfjourney.serve.errors import install_error_handlers
-from tfjourney.serve.limits import DEFAULT_MAX_BODY, BodyLimit
+from tfjourney.serve.limits import DEFAULT_MAX_BODY, AssumeJson, BodyLimit
 from tfjourney.serve.models import load_served_models
 from tfjourney.serve.routers import health, tf_serving
 from tfjourney.serve.state import ServeState
@@ -42,5 +42,6 @@ def create_app(run_dirs: list[str | Path], *, max_body: int = DEFAULT_MAX_BODY, 
     install_error_handlers(app)
     app.include_router(tf_serving.router)
     app.include_router(health.router)
+    app.add_middleware(AssumeJson)
     app.add_middleware(BodyLimit, max_body=max_body)
     return app

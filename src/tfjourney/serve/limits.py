@@ -54,3 +54,20 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+class AssumeJson:
+    """Pure ASGI middleware: a POST body is JSON whatever its Content-Type says.
+
+    TF Serving reads the body as JSON without looking at the header, so `curl -d '{...}'` (which
+    sends application/x-www-form-urlencoded) works against it; clients written for it must work here.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope.get("method") == "POST":
+            headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"content-type"]
+            scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
+        await self.app(scope, receive, send)
