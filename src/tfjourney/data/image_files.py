@@ -365,7 +365,7 @@ def read_image(path: str | os.PathLike, image_size: int | tuple[int, int], cente
     return _decoded(path, str(path), image_size, center_crop)
 
 
-def decode_image(data: bytes, image_size: int | tuple[int, int] = 224, *, name: str = "the image", center_crop: bool = False) -> np.ndarray:
+def decode_image(data: bytes, image_size: int | tuple[int, int], *, name: str = "the image", center_crop: bool = False) -> np.ndarray:
     """Encoded image bytes (JPEG, PNG, ...) -> float32 ``[H, W, 3]`` in 0..255, exactly as `read_image` does a file.
 
     Args:

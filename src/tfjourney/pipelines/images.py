@@ -199,7 +199,7 @@ def image_outputs(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
     return model.predict(pixels, batch_size=32, verbose=0)
 
 
-def prediction_table(run: Run, outputs: np.ndarray, names: list[str], top_k: int = 1) -> pd.DataFrame:
+def prediction_table(run: Run, outputs: np.ndarray, names: list[str], *, top_k: int) -> pd.DataFrame:
     """Model outputs -> the rows `tfjourney predict` prints: image, (rank,) class, probability."""
     class_names = run.record["data"]["class_names"]
     probabilities = class_probabilities(outputs)
