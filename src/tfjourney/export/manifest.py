@@ -16,7 +16,8 @@ from pathlib import Path
 import keras
 
 from tfjourney.export.graph import input_specs, preprocessing_layers, signature_names
-from tfjourney.runs import IMAGE_BLUEPRINTS, Run
+from tfjourney.registry import reads_images
+from tfjourney.runs import Run
 
 MANIFEST_FILE = "manifest.json"
 EXPORTED_BY = "tfjourney export"
@@ -53,7 +54,7 @@ def describe_inputs(run: Run, model: keras.Model) -> list[dict]:
     """The signature a client fills, each input said in words."""
     described = []
     for spec, exported_name in zip(input_specs(model), signature_names(model)):
-        if run.blueprint in IMAGE_BLUEPRINTS:
+        if reads_images(run.blueprint):
             meaning = f"RGB images, {spec.shape[1]}x{spec.shape[2]} pixels, values 0-255 (not rescaled: the model rescales)"
         elif spec.dtype == "string":
             meaning = f"raw CSV column {spec.name!r} as text; a missing cell is \"\""

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from tfjourney.errors import DataError
-from tfjourney.runs import IMAGE_BLUEPRINTS, Run
+from tfjourney.registry import reads_images
+from tfjourney.runs import Run
 
 
 @dataclass
@@ -42,7 +43,7 @@ def run_samples(run: Run, model: keras.Model, n_test: int, n_train: int, data: s
     Returns:
         The two samples.
     """
-    if run.blueprint in IMAGE_BLUEPRINTS:
+    if reads_images(run.blueprint):
         return _image_samples(run, model, n_test, n_train, data)
     return _table_samples(run, model, n_test, n_train, data)
 

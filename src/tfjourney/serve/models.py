@@ -11,7 +11,8 @@ import pandas as pd
 
 from tfjourney.errors import RunFolderError
 from tfjourney.export.graph import input_specs, signature_names
-from tfjourney.runs import IMAGE_BLUEPRINTS, Run, load_run
+from tfjourney.registry import reads_images
+from tfjourney.runs import Run, load_run
 
 VERSION = "1"
 
@@ -27,7 +28,7 @@ class ServedModel:
 
     @property
     def is_image(self) -> bool:
-        return self.run.blueprint in IMAGE_BLUEPRINTS
+        return reads_images(self.run.blueprint)
 
     @property
     def class_names(self) -> list[str]:
