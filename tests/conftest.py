@@ -73,7 +73,7 @@ def small_csv(tmp_path):
     return make
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def frame_maker():
     """The make_frame function: `frame_maker(n=300, seed=0, missing=True)` -> DataFrame to tweak."""
     return make_frame

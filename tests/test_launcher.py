@@ -74,7 +74,7 @@ def test_ctrl_c_on_the_launcher_leaves_no_process(fake_worker, tmp_path):
     while len(_processes_with(marker)) < 4 and time.monotonic() < deadline:  # 2 workers + 2 grandchildren (+ launcher)
         time.sleep(0.2)
     launcher.send_signal(signal.SIGINT)
-    _, err = launcher.communicate(timeout=30)
+    _, err = launcher.communicate(timeout=90)
     assert launcher.returncode == 130 and "interrupted" in err
     time.sleep(0.2)
     assert _processes_with(marker) == []

@@ -34,12 +34,10 @@ def client(app):
 
 
 @pytest.fixture(scope="module")
-def rows(tmp_path_factory):
+def rows(tmp_path_factory, frame_maker):
     """Five raw rows with a NaN bmi and an unseen region, as a CSV and as TF Serving instances (no "NA" text: a CSV
     reader reads it as missing, JSON as the string)."""
-    from conftest import make_frame
-
-    frame = make_frame(5, seed=9, missing=False).drop(columns=["charges", "claim", "tier"])
+    frame = frame_maker(5, seed=9, missing=False).drop(columns=["charges", "claim", "tier"])
     frame.loc[1, "bmi"] = np.nan
     frame.loc[2, "region"] = "atlantis"
     path = tmp_path_factory.mktemp("serve") / "rows.csv"

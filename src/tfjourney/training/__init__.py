@@ -1,4 +1,6 @@
-from tfjourney._tensorflow import import_tensorflow_quietly
+"""Compiling and running every training phase.
 
-import_tensorflow_quietly()  # before Keras / TensorFlow load: their native start-up notices stay muted
+The package imports no TensorFlow itself (`cluster.py`, which `tfjourney launch` uses, is pure
+Python); each module that needs Keras imports TensorFlow quietly first.
+"""
 

@@ -27,6 +27,10 @@ import json
 import shutil
 from pathlib import Path
 
+from tfjourney._tensorflow import import_tensorflow_quietly
+
+import_tensorflow_quietly()  # before Keras loads: TensorFlow's native start-up notices stay muted
+
 import keras
 import numpy as np
 

@@ -24,6 +24,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
+from tfjourney._tensorflow import import_tensorflow_quietly
+
+import_tensorflow_quietly()  # before Keras loads: TensorFlow's native start-up notices stay muted
+
 import keras
 import tensorflow as tf
 

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import math
 
+from tfjourney._tensorflow import import_tensorflow_quietly
+
+import_tensorflow_quietly()  # before Keras loads: TensorFlow's native start-up notices stay muted
+
 import keras
 import numpy as np
 
