@@ -67,7 +67,10 @@ def test_a_crashing_worker_stops_every_process_and_explains_in_one_line(fake_wor
 
 def test_ctrl_c_on_the_launcher_leaves_no_process(fake_worker, tmp_path):
     marker = f"tfjourney-test-{uuid.uuid4().hex}"
-    code = (f"import sys; from tfjourney.launcher import launch; "
+    # SIGINT's default handler first: a process started with SIGINT ignored (as some earlier test or a
+    # background shell leaves it) inherits SIG_IGN through exec and would never see the Ctrl-C.
+    code = (f"import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            f"from tfjourney.launcher import launch; "
             f"sys.exit(launch(['train', {marker!r}, 'wait'], workers=2, program=[sys.executable, {str(fake_worker)!r}]))")
     launcher = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
