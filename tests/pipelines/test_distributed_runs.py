@@ -62,7 +62,7 @@ def _wait_for_checkpoint(partial: Path, epochs: int, process, timeout: float = 1
 
 
 def test_a_killed_run_resumes_and_finishes_the_same_run_folder(small_csv, tmp_path, capsys):
-    data = small_csv(n=150, missing=False)
+    data = small_csv(n=2000, missing=False)  # epochs long enough that the kill lands mid-training, not after it
     run = tmp_path / "run"
     train = ["train", "classification", str(data), "--target", "claim", "--epochs", "25", *TINY, "--out", str(run)]
 
