@@ -1,6 +1,6 @@
 """The tabular blueprints beside gradient boosting, and how their cost grows with rows.
 
-Usage: python benchmarks/bench_tables.py [--part compare|scaling|all] [--data ../shared/data]
+Usage: python benchmarks/bench_tables.py [--part compare|scaling|million|all] [--data ../shared/data]
 
 * compare: `tfjourney train regression|classification` (defaults, --seed 42) on insurance,
   diabetes, penguins, wine and scikit-learn's breast cancer; the network's test metric beside
@@ -9,6 +9,8 @@ Usage: python benchmarks/bench_tables.py [--part compare|scaling|all] [--data ..
   1.3k, 13k and 134k rows: wall time of the whole command, epochs run, batch size, MAE.
   Resampled rows repeat, so test rows also appear in training at 13k and 134k: compare the
   MAEs with each other, not with the 1.3k run's.
+* million: the same resampling to 1,000,000 rows (a 41 MB CSV), with the command's peak
+  resident memory (the issue's bound: a few GB at most). Not part of `all`: it takes minutes.
 
 Every run goes through the real CLI in a subprocess, one after the other, so the ratios are
 measured side by side on the same (possibly shared) machine.
@@ -17,6 +19,7 @@ measured side by side on the same (possibly shared) machine.
 from __future__ import annotations
 
 import argparse
+import resource
 import json
 import subprocess
 import sys
@@ -39,6 +42,7 @@ COMPARE = (
     ("breast cancer (scikit-learn)", "classification", "breast_cancer", []),
 )
 SCALING_ROWS = (1_338, 13_380, 133_800)
+MILLION_ROWS = 1_000_000
 
 
 def train(blueprint: str, data: str, extra: list[str], out: Path) -> tuple[float, dict, dict]:
@@ -87,9 +91,21 @@ def scaling(root: Path, work: Path) -> None:
               f"{metrics['mae']:>9,.0f} {metrics['gbm_mae']:>9,.0f}")
 
 
+def million(root: Path, work: Path) -> None:
+    original = pd.read_csv(root / "insurance" / "insurance.csv")
+    csv = work / "insurance_1m.csv"
+    original.sample(MILLION_ROWS, replace=True, random_state=0).to_csv(csv, index=False)
+    seconds, metrics, record = train("regression", csv, ["--target", "charges"], work / "scale_1m")
+    peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2  # kB on Linux; the largest child so far
+    budget = record["data"].get("budget", {})
+    print(f"{MILLION_ROWS:,} rows ({csv.stat().st_size / 1e6:.0f} MB CSV): {seconds:.0f} s wall, {record['training']['epochs_run']} epochs "
+          f"of batch {budget.get('batch_size')}, MAE {metrics['mae']:,.0f} (GBM {metrics['gbm_mae']:,.0f}), "
+          f"peak resident memory {peak_gb:.2f} GB  (bound: a few GB)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("compare", "scaling", "all"), default="all")
+    parser.add_argument("--part", choices=("compare", "scaling", "million", "all"), default="all")
     parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args(argv)
     if not (args.data / "insurance" / "insurance.csv").is_file():
@@ -100,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             compare(args.data, Path(tmp))
         if args.part in ("scaling", "all"):
             scaling(args.data, Path(tmp))
+        if args.part == "million":
+            million(args.data, Path(tmp))
     return 0
 
 
