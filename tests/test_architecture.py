@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +187,61 @@ def test_a_fifth_blueprint_is_one_table_and_one_registration(monkeypatch, capsys
     assert main(["train", "toy", "anything", "--size", "11"]) == 2
     assert "--size 11 must be between 1 and 10" in capsys.readouterr().err
     assert main(["blueprint", "toy"]) == 0 and "Toy blueprint" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- library messages name keys, not flags
+FLAG_FRONT_ENDS = ("cli.py", "launcher.py", "studio/", "serve/")  # where flags are the user's own words
+_FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+_COMMAND_TOKEN = re.compile(r"--[a-z][a-z0-9-]*(=.*)?")  # "--out" as an argv item a module builds or reads
+_QUOTED_COMMAND = re.compile(r"`tfjourney [^`]*`")  # "run `tfjourney launch --workers N -- train ...`" names a command
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    owners = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, owners) and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+
+
+def _strings(tree: ast.AST):
+    """(line, text) of every string literal but docstrings; an f-string is one text with {} for its fields."""
+    skip = _docstrings(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            skip |= {id(part) for part in node.values}
+            yield node.lineno, "".join(part.value if isinstance(part, ast.Constant) else "{}" for part in node.values)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            yield node.lineno, node.value
+
+
+def _flag_strings(source: str) -> list[tuple[int, list[str], str]]:
+    """(line, flags, text) of each string in `source` that names a CLI flag outside a quoted command."""
+    found = []
+    for line, text in _strings(ast.parse(source)):
+        flags = [] if _COMMAND_TOKEN.fullmatch(text.strip()) else _FLAG.findall(_QUOTED_COMMAND.sub("", text))
+        if flags:
+            found.append((line, flags, text))
+    return sorted(found)
+
+
+def test_library_messages_name_keyword_arguments_not_cli_flags():
+    """Errors, warnings and notes of the library say `out`, not --out: the CLI translates keys to flags itself."""
+    problems = []
+    for path in sorted(ROOT.rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if not relative.startswith(FLAG_FRONT_ENDS):
+            problems += [f"{relative}:{line} {', '.join(flags)} in {text[:80]!r}" for line, flags, text in _flag_strings(path.read_text())]
+    assert problems == []
+
+
+def test_the_flag_check_sees_f_strings_and_constants_but_not_docstrings_or_argv():
+    source = (
+        '"""Module doc naming --out is fine."""\n'
+        'FIX = "pass --overwrite to replace it"\n'
+        'def f(x):\n'
+        '    """--resume in a docstring is fine."""\n'
+        '    argv = ["tfjourney", "train", "--out", str(x), f"--{x}", "--"]\n'
+        '    hint = "run `tfjourney launch --workers N -- train ...`"\n'
+        '    raise ValueError(f"{x} is bad; pass --keep {x}" "or --column-types")\n'
+    )
+    assert [(line, flags) for line, flags, _ in _flag_strings(source)] == [(2, ["--overwrite"]), (7, ["--keep", "--column-types"])]

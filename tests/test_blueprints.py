@@ -151,7 +151,7 @@ def _field_order(bp):
     ("cnn", {"validation_split": 0}, "`validation_split` 0 must be in (0, 1)"),  # one rule for every blueprint
     ("cnn", {"test_split": 1}, "`test_split` 1 must be in [0, 1)"),
     ("transfer", {"fine_tune_lr_factor": 2}, "`fine_tune_lr_factor` 2 must be in (0, 1]"),
-    ("transfer", {"backbone": "vgg"}, "unknown backbone 'vgg'; choose one of: efficientnet_lite0"),
+    ("transfer", {"backbone": "vgg"}, "unknown `backbone` 'vgg'; choose one of: efficientnet_lite0"),
 ])
 def test_resolve_checks_ranges_naming_the_key_and_the_accepted_values(blueprint, overrides, message):
     with pytest.raises(ConfigError) as info:

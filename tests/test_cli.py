@@ -96,6 +96,41 @@ def test_existing_out_without_overwrite(capsys, work):
     _no_run_left(work, "run")
 
 
+# The library names keyword arguments (`out`, `column_types`); the CLI says the flag the user typed.
+def test_library_keys_come_back_as_the_flags_of_the_command(capsys, work, small_csv):
+    path = small_csv(n=30)
+    (work / "run").mkdir()
+    (work / "run" / "mine.txt").write_text("keep")
+    line = _expect_failure(capsys, ["train", "regression", path, "--target", "charges", "--out", "run", *FAST],
+                           "run already exists; pass --overwrite to replace it, or choose another --out.")
+    assert "`" not in line
+    line = _expect_failure(capsys, ["train", "regression", path, "--target", "charges", "--column-types", "bad", "--out", "new"],
+                           "--column-types entry 'bad' is not COLUMN=ROLE")
+    assert "`" not in line
+    _expect_failure(capsys, ["train", "regression", path, "--target", "charges", "--keep", "nope", "--out", "new"], "--keep names 'nope'")
+    _no_run_left(work, "run")
+
+
+def test_keys_translate_with_the_chosen_commands_own_flags(capsys):
+    """A key two commands spell differently means what the command the user ran calls it; notes are translated too."""
+    import argparse
+
+    from tfjourney.cli import _warning_printer, _with_flags, flag_names
+    from tfjourney.errors import TfjourneyNotice
+
+    parser = argparse.ArgumentParser(prog="demo")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("export").add_argument("--out", dest="out")
+    sub.add_parser("journey").add_argument("--folder", dest="out")
+    sub.add_parser("other").add_argument("--augment", action=argparse.BooleanOptionalAction)
+    message = "choose another `out`; `augment` helps; `nothing` stays"
+    assert _with_flags(message, flag_names(parser)) == "choose another `out`; --augment helps; `nothing` stays"
+    assert _with_flags(message, flag_names(parser, parser.parse_args(["export"]))).startswith("choose another --out;")
+    assert _with_flags(message, flag_names(parser, parser.parse_args(["journey"]))).startswith("choose another --folder;")
+    _warning_printer(flag_names(parser, parser.parse_args(["export"])))("left out (name it in `out` to use it)", TfjourneyNotice, "x.py", 1)
+    assert capsys.readouterr().err == "tfjourney: note: left out (name it in --out to use it)\n"
+
+
 def test_bad_config_value_is_a_one_line_error(capsys, work):
     _expect_failure(capsys, ["train", "classification", "circles", "--out", "run", "--test-size", "1.5"], "--test-size 1.5 must be in (0, 1)")
     _expect_failure(capsys, ["train", "classification", "circles", "--out", "run", "--epochs", "0"], "--epochs")

@@ -55,7 +55,7 @@ def test_existing_folder_refused_without_overwrite(tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "keep.txt").write_text("mine")
-    with pytest.raises(RunFolderError, match="--overwrite"):
+    with pytest.raises(RunFolderError, match="pass `overwrite` to replace it, or choose another `out`"):
         RunWriter(run_dir)
     assert (run_dir / "keep.txt").read_text() == "mine"
     assert _siblings(tmp_path) == ["run"]

@@ -206,7 +206,7 @@ class Row:
         """`value` converted to the row's type, or ConfigError naming the key and what it accepts."""
         value = self._typed(value)
         if self.choices and value not in self.choices:
-            raise ConfigError(f"unknown {self.key} {value!r}; choose one of: {', '.join(map(str, self.choices))}.")
+            raise ConfigError(f"unknown `{self.key}` {value!r}; choose one of: {', '.join(map(str, self.choices))}.")
         if self.range is not None:
             for number in value if isinstance(value, tuple) else (value,):
                 if number not in self.range:

@@ -393,7 +393,8 @@ def _datasets(args: argparse.Namespace) -> None:
 def _journey(args: argparse.Namespace) -> None:
     from tfjourney.journey import run_journey
 
-    index = run_journey(out=args.out, quick=args.quick, images=args.images, overwrite=args.overwrite)
+    index = run_journey(out=args.out, quick=args.quick, images=args.images, overwrite=args.overwrite,
+                        print_fn=lambda line: print(_with_flags(line, args.flags)))
     print(f"journey index: {index.resolve()}")
 
 
@@ -407,10 +408,10 @@ def _export(args: argparse.Namespace) -> int:
     from tfjourney.export import export_run
 
     result = export_run(args.run_dir, formats=args.formats, out=args.out, quantize=args.quantize, data=args.data,
-                        overwrite=args.overwrite, progress=_progress_line)
+                        overwrite=args.overwrite, progress=lambda line: _progress_line(_with_flags(line, args.flags)))
     print(f"export folder: {result.path} ({', '.join(result.written) or 'nothing written'}); details in {result.path / 'manifest.json'}")
     for line in result.problems:
-        print(f"tfjourney: error: {line}", file=sys.stderr)
+        print(f"tfjourney: error: {_with_flags(line, args.flags)}", file=sys.stderr)
     return EXIT_USAGE if result.problems else 0
 
 
@@ -454,15 +455,19 @@ def _launch(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------------- entry point
-def flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+def flag_names(parser: argparse.ArgumentParser, args: argparse.Namespace | None = None) -> dict[str, str]:
     """Config key / argument name -> the flag that sets it, read from the parser and its subcommands.
 
-    A key two commands spell differently is left out (it then shows as the key).
+    The flags of the command `args` chose come first, so a key means what that command calls it;
+    a key the other commands spell differently is left out (it then shows as the key).
     """
     seen: dict[str, set[str]] = {}
     for key, flag in _flags(parser):
         seen.setdefault(key, set()).add(flag)
-    return {key: flags.pop() for key, flags in seen.items() if len(flags) == 1}
+    names = {key: flags.pop() for key, flags in seen.items() if len(flags) == 1}
+    if args is not None:
+        names.update(_flags(_chosen(parser, args)))
+    return names
 
 
 def _flags(parser: argparse.ArgumentParser):
@@ -470,8 +475,18 @@ def _flags(parser: argparse.ArgumentParser):
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
                 yield from _flags(sub)
+        elif isinstance(action, argparse.BooleanOptionalAction):  # --x / --no-x: the key is --x
+            yield action.dest, action.option_strings[0]
         elif action.option_strings and not isinstance(action, argparse._StoreFalseAction):  # --no-x sets x=False
             yield action.dest, max(action.option_strings, key=len)
+
+
+def _chosen(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)command parser that parsed `args`, e.g. `train regression`'s."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and getattr(args, action.dest, None) in action.choices:
+            return _chosen(action.choices[getattr(args, action.dest)], args)
+    return parser
 
 
 def _with_flags(message: str, flags: dict[str, str]) -> str:
@@ -499,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = [str(a) for a in (sys.argv[1:] if argv is None else argv)]
     args = parser.parse_args(argv)
     args.argv = argv
-    flags = flag_names(parser)
+    flags = args.flags = flag_names(parser, args)
     warnings.showwarning = _warning_printer(flags)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not for users
     if threading.current_thread() is threading.main_thread():

@@ -76,12 +76,12 @@ def run_journey(
     from tfjourney.reports.report import written_by_tfjourney
 
     if images is not None and not Path(images).is_dir():
-        raise DataError(f"--images {images} is not a folder; pass a folder of class sub-folders (or leave --images out).")
+        raise DataError(f"`images` {images} is not a folder; pass a folder of class sub-folders (or leave `images` out).")
     out = Path(out) if out else default_journey_dir()
     if out.exists() and any(out.iterdir()) and not overwrite:
-        raise RunFolderError(f"{out} already exists; pass --overwrite to replace its runs, or choose another --out.")
+        raise RunFolderError(f"{out} already exists; pass `overwrite` to replace its runs, or choose another `out`.")
     if (out / INDEX_FILE).exists() and not written_by_tfjourney(out / INDEX_FILE):
-        raise RunFolderError(f"{out / INDEX_FILE} exists and was not written by tfjourney; choose another --out.")
+        raise RunFolderError(f"{out / INDEX_FILE} exists and was not written by tfjourney; choose another `out`.")
     out.mkdir(parents=True, exist_ok=True)
     cards = []
     for number, step in enumerate(STEPS, start=1):

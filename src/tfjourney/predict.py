@@ -41,7 +41,7 @@ def predict(
         from tfjourney.pipelines.transfer import predict_imagenet
 
         if not inputs:
-            raise DataError("no images given; pass one or more image paths after --imagenet.")
+            raise DataError("no images given; pass one or more image paths with `imagenet`.")
         return Predictions(_write(predict_imagenet(inputs, backbone=backbone, top_k=top_k or IMAGENET_TOP_K, weights=weights), output))
     if len(inputs) < 2:
         raise DataError("predict needs a run folder and an input: `tfjourney predict RUN_DIR INPUT.csv` or `tfjourney predict RUN_DIR IMAGE...`.")
@@ -53,7 +53,7 @@ def predict(
 def _check_output(output: Path | None) -> None:
     """Before any work: never overwrite a file the user has."""
     if output is not None and Path(output).exists():
-        raise DataError(f"{output} already exists; choose another --output or remove it first.")
+        raise DataError(f"{output} already exists; choose another `output` or remove it first.")
 
 
 def _write(table: pd.DataFrame, output: Path | None) -> pd.DataFrame:

@@ -64,16 +64,16 @@ def check_can_write(run_dir: Path, overwrite: bool) -> None:
     if not run_dir.exists():
         return
     if not run_dir.is_dir():
-        raise RunFolderError(f"{run_dir} exists and is not a folder; choose another --out.")
+        raise RunFolderError(f"{run_dir} exists and is not a folder; choose another `out`.")
     if not overwrite:
-        raise RunFolderError(f"{run_dir} already exists; pass --overwrite to replace it, or choose another --out.")
+        raise RunFolderError(f"{run_dir} already exists; pass `overwrite` to replace it, or choose another `out`.")
     here = Path.cwd().resolve()
     if run_dir.resolve() == here or run_dir.resolve() in here.parents:
-        raise RunFolderError(f"{run_dir} is the current folder (or holds it), which --overwrite will not replace; choose another --out.")
+        raise RunFolderError(f"{run_dir} is the current folder (or holds it), which `overwrite` will not replace; choose another `out`.")
     if any(run_dir.iterdir()) and not is_run_folder(run_dir):
         raise RunFolderError(
-            f"{run_dir} exists and is not a tfjourney run folder (no {RUN_FILE}); --overwrite only replaces runs, "
-            f"so choose another --out."
+            f"{run_dir} exists and is not a tfjourney run folder (no {RUN_FILE}); `overwrite` only replaces runs, "
+            f"so choose another `out`."
         )
 
 
@@ -103,7 +103,7 @@ def resumable_run_dir(blueprint: str, root: Path | str = "runs") -> Path:
         (p for p in Path(root).glob(f".{blueprint}-*{PARTIAL_SUFFIX}") if has_checkpoint(p)), key=lambda p: p.stat().st_mtime
     )
     if not candidates:
-        raise RunFolderError(f"--resume: there is no unfinished {blueprint} run in {root}/ to resume; run the command without --resume to start one.")
+        raise RunFolderError(f"`resume`: there is no unfinished {blueprint} run in {root}/ to resume; run without `resume` to start one.")
     return candidates[-1].with_name(candidates[-1].name[1 : -len(PARTIAL_SUFFIX)])
 
 
@@ -130,8 +130,8 @@ class RunWriter:
             check_can_write(self.run_dir, overwrite)
         if resume and not has_checkpoint(self.partial):
             raise RunFolderError(
-                f"--resume: there is nothing to resume for {self.run_dir} (no checkpoint in {self.partial}); "
-                "run the command without --resume to start it."
+                f"`resume`: there is nothing to resume for {self.run_dir} (no checkpoint in {self.partial}); "
+                "run without `resume` to start it."
             )
         self.staging: Path | None = None
         self.created_parent = False
@@ -154,7 +154,7 @@ class RunWriter:
                 shutil.rmtree(self.partial)  # an earlier attempt that was not resumed: start over
             self.partial.mkdir(exist_ok=self.resume)
         except OSError as exc:
-            raise RunFolderError(f"cannot write the run folder {self.run_dir} ({exc.strerror or exc}); choose another --out.") from None
+            raise RunFolderError(f"cannot write the run folder {self.run_dir} ({exc.strerror or exc}); choose another `out`.") from None
         self.staging = self.partial
         (self.staging / "plots").mkdir(exist_ok=True)
         return self.staging

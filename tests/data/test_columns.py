@@ -145,14 +145,14 @@ def test_all_empty_column_is_dropped_and_keep_unknown_is_an_error(tmp_path):
     with pytest.warns(TfjourneyNotice, match="'fax' is empty; left out"):
         table = load_table(path, "charges", thresholds=LIMITS)
     assert "fax" not in table.features and "customer_id" not in table.features
-    with pytest.raises(DataError, match="--keep names 'nope'"):
+    with pytest.raises(DataError, match="`keep` names 'nope'"):
         load_table(path, "charges", thresholds=LIMITS, keep=["nope"])
-    with pytest.raises(DataError, match="--keep fax: the column is empty"):
+    with pytest.raises(DataError, match="`keep` fax: the column is empty"):
         load_table(path, "charges", thresholds=LIMITS, keep=["fax"])
 
 
 def test_a_table_of_only_left_out_columns_says_how_to_use_one(tmp_path):
     path = tmp_path / "ids.csv"
     messy_frame()[["customer_id", "country", "charges"]].to_csv(path, index=False)
-    with pytest.raises(DataError, match="no usable feature columns.*--keep COL"):
+    with pytest.raises(DataError, match="no usable feature columns.*name one in `keep`"):
         load_table(path, "charges", thresholds=LIMITS)

@@ -187,7 +187,7 @@ def test_server_down_is_a_clear_error(tmp_path, _no_waiting):
     assert time.perf_counter() - start < 10
     message = str(info.value)
     assert message.startswith(f"could not download tiny from {url}: Connection refused. ")
-    assert "Check your internet connection" in message and "--file PATH" in message
+    assert "Check your internet connection" in message and "pass its path as `file`" in message
     assert "\n" not in message
     assert _no_waiting == [1]  # two attempts, one wait between them
     assert not list((tmp_path / "cache").glob("*"))  # nothing half-written

@@ -169,7 +169,7 @@ def test_int8_that_flips_classes_is_refused_not_written(cnn_export):
         assert int8["verification"]["class_agreement"] >= 0.99
     else:
         (refused,) = result.manifest["not_exported"]
-        assert "class agreement" in refused["reason"] and "--quantize float16 or dynamic" in refused["reason"]
+        assert "class agreement" in refused["reason"] and "`quantize` float16 or dynamic" in refused["reason"]
         assert not (result.path / "tflite" / "model_int8.tflite").exists()
 
 

@@ -106,7 +106,7 @@ def test_dates_that_do_not_help_are_left_out_with_the_evidence(tmp_path):
     frame.to_csv(csv, index=False)
     run = train_tabular("regression", csv, target="charges", out=tmp_path / "run", epochs=2, hidden=(8,), seed=1)
     signup = next(c for c in run.record["data"]["columns"] if c["name"] == "signup")
-    assert signup["used"] is False and "did not help" in signup["treatment"] and "--keep signup" in signup["treatment"]
+    assert signup["used"] is False and "did not help" in signup["treatment"] and "name it in `keep`" in signup["treatment"]
 
 
 @pytest.mark.parametrize(

@@ -160,7 +160,7 @@ def test_report_shows_both_phases(transfer_run):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--backbone", "nope"], "unknown backbone 'nope'; choose one of: efficientnet_lite0"),
+    (["--backbone", "nope"], "unknown --backbone 'nope'; choose one of: efficientnet_lite0"),
     (["--fine-tune-layers", "100000", "--image-size", "64"], "pass at most"),
     (["--fine-tune-lr-factor", "2"], "must be in (0, 1]"),
     (["--lr-decay", "0"], "must be in (0, 1]"),

@@ -66,7 +66,7 @@ def test_compare_out_folder_and_foreign_files(two_runs, tmp_path):
     assert report_runs(two_runs, out=folder) == page  # our own page may be re-written
     mine = tmp_path / "notes.html"
     mine.write_text("<html>my own notes</html>")
-    with pytest.raises(RunFolderError, match="not written by tfjourney; pass another --out"):
+    with pytest.raises(RunFolderError, match="not written by tfjourney; pass another `out`"):
         report_runs(two_runs, out=mine)
     assert mine.read_text() == "<html>my own notes</html>"
     (folder / "compare.html").write_text("hand-written")

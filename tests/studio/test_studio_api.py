@@ -133,7 +133,8 @@ def test_whatif_uses_the_builder_and_its_errors(client):
     assert result["layers"][1] == {"name": "block1_conv1", "type": "Conv2D", "output_shape": [40, 40, 8], "params": 5 * 5 * 3 * 8 + 8}
     too_small = client.post("/api/whatif", json={"image_size": 10, "kernel_size": 7})
     assert too_small.status_code == 400 and "too small" in too_small.json()["error"]
-    assert client.post("/api/whatif", json={"kernel_size": 4}).status_code == 400
+    bad = client.post("/api/whatif", json={"kernel_size": 4})  # the library says `kernel_size`; a page shows it plainly
+    assert bad.status_code == 400 and bad.json()["error"].startswith("unknown kernel_size 4; choose one of: 3, 5, 7")
 
 
 # ----------------------------------------------------------------------------- predict

@@ -77,7 +77,7 @@ def test_a_run_that_had_stopped_early_trains_no_further(tmp_path):
 def test_resume_with_another_command_names_the_difference():
     state = {"identity": {"blueprint": "cnn", "seed": 0, "config": {"epochs": 12, "filters": 32}}}
     check_same_run(state, {"blueprint": "cnn", "seed": 0, "config": {"epochs": 12, "filters": 32}})
-    with pytest.raises(RunFolderError, match=r"epochs 12 -> 10.*--resume"):
+    with pytest.raises(RunFolderError, match=r"epochs 12 -> 10.*`resume`"):
         check_same_run(state, {"blueprint": "cnn", "seed": 0, "config": {"epochs": 10, "filters": 32}})
 
 

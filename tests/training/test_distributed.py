@@ -89,7 +89,7 @@ def test_malformed_tf_config_is_one_clear_error(monkeypatch, tf_config, needle):
 
 
 def test_devices_only_with_mirrored_and_batches_that_split_evenly():
-    with pytest.raises(ConfigError, match="--distribute mirrored"):
+    with pytest.raises(ConfigError, match="`devices` is for `distribute` mirrored"):
         setup_distribution("none", devices=2)
     with pytest.raises(ConfigError, match="before TensorFlow starts"):
         setup_distribution("mirrored", devices=64)  # this process's TensorFlow already runs with fewer

@@ -38,7 +38,7 @@ from tfjourney.errors import DataError
 
 ROLES = ("numeric", "categorical", "high_cardinality", "identifier", "datetime", "text", "constant", "empty")
 LEFT_OUT = ("identifier", "constant", "empty")
-# Roles a user may ask for with --column-types; "identifier" means "leave it out".
+# Roles a user may ask for with `column_types`; "identifier" means "leave it out".
 OVERRIDABLE = ("numeric", "categorical", "high_cardinality", "datetime", "text", "identifier")
 
 _DATE_FORMATS = (
@@ -103,21 +103,21 @@ def parse_column_types(text: str | None, columns: list[str]) -> dict[str, str]:
         name, sep, role = item.rpartition("=")
         name, role = name.strip(), role.strip()
         if not sep or not name:
-            raise DataError(f"--column-types entry {item!r} is not COLUMN=ROLE; pass e.g. --column-types zip=categorical,notes=text.")
+            raise DataError(f"`column_types` entry {item!r} is not COLUMN=ROLE; pass e.g. zip=categorical,notes=text.")
         if role not in OVERRIDABLE:
-            raise DataError(f"--column-types gives {name!r} the unknown role {role!r}; choose one of: {', '.join(OVERRIDABLE)}.")
+            raise DataError(f"`column_types` gives {name!r} the unknown role {role!r}; choose one of: {', '.join(OVERRIDABLE)}.")
         if name not in columns:
-            raise DataError(f"--column-types names {name!r}, which is not a feature column; the feature columns are: {', '.join(columns)}.")
+            raise DataError(f"`column_types` names {name!r}, which is not a feature column; the feature columns are: {', '.join(columns)}.")
         overrides[name] = role
     return overrides
 
 
 def check_keep(keep: list[str] | tuple[str, ...], columns: list[str]) -> list[str]:
-    """`--keep` names must be feature columns."""
+    """`keep` names must be feature columns."""
     keep = [c for c in keep if c]
     unknown = [c for c in keep if c not in columns]
     if unknown:
-        raise DataError(f"--keep names {', '.join(map(repr, unknown))}, not feature column(s); the feature columns are: {', '.join(columns)}.")
+        raise DataError(f"`keep` names {', '.join(map(repr, unknown))}, not feature column(s); the feature columns are: {', '.join(columns)}.")
     return keep
 
 
@@ -196,10 +196,10 @@ def _infer_one(name: str, column: pd.Series, thresholds: ColumnThresholds) -> tu
         numbers = to_number(column)
         distinct = numbers.dropna().nunique()
         if distinct <= 1 and numbers.isna().sum() == 0:
-            return ColumnRole(name, "constant", f"always {_show(values.iloc[0])}"), f"column {name!r} always holds {_show(values.iloc[0])}; left out as constant (--keep {name} keeps it)"
+            return ColumnRole(name, "constant", f"always {_show(values.iloc[0])}"), f"column {name!r} always holds {_show(values.iloc[0])}; left out as constant (name it in `keep` to use it)"
         if _is_row_number(name, numbers, n_rows):
             return ColumnRole(name, "identifier", "a distinct whole number per row"), (
-                f"column {name!r} holds a distinct whole number on every row, like an ID or row number; left out (--keep {name} keeps it)"
+                f"column {name!r} holds a distinct whole number on every row, like an ID or row number; left out (name it in `keep` to use it)"
             )
         if placeholders:
             return ColumnRole(name, "numeric", f"{placeholders} placeholder(s) read as missing"), (
@@ -209,7 +209,7 @@ def _infer_one(name: str, column: pd.Series, thresholds: ColumnThresholds) -> tu
     text = values.astype(str)
     distinct = text.nunique()
     if distinct == 1 and len(values) == n_rows:
-        return ColumnRole(name, "constant", f"always {text.iloc[0]!r}"), f"column {name!r} always holds {text.iloc[0]!r}; left out as constant (--keep {name} keeps it)"
+        return ColumnRole(name, "constant", f"always {text.iloc[0]!r}"), f"column {name!r} always holds {text.iloc[0]!r}; left out as constant (name it in `keep` to use it)"
     date_format, parsed_share = _date_format(text, thresholds.date_share)
     if date_format is not None and parsed_share >= thresholds.date_share:
         return _date_role(name, column, date_format)
@@ -217,7 +217,7 @@ def _infer_one(name: str, column: pd.Series, thresholds: ColumnThresholds) -> tu
         return ColumnRole(name, "text", "free text"), f"column {name!r} is free text (about {_mean_words(text):.0f} words a value); encoded as a bag of words"
     if distinct > thresholds.max_one_hot and distinct >= thresholds.identifier_share * len(values):
         return ColumnRole(name, "identifier", f"{distinct} distinct values in {len(values)} rows"), (
-            f"column {name!r} has a distinct value on {distinct / len(values):.0%} of rows, like an ID or a name; left out (--keep {name} keeps it)"
+            f"column {name!r} has a distinct value on {distinct / len(values):.0%} of rows, like an ID or a name; left out (name it in `keep` to use it)"
         )
     if distinct > thresholds.max_one_hot:
         return ColumnRole(name, "high_cardinality", f"{distinct} distinct values"), (
@@ -254,30 +254,30 @@ def _format_name(date_format: str) -> str:
 
 
 def _override(name: str, column: pd.Series, role: str) -> tuple[ColumnRole, str]:
-    note = f"column {name!r} is {role} as --column-types asks"
+    note = f"column {name!r} is {role} as `column_types` asks"
     if role == "datetime":
         date_format, _ = _date_format(column.dropna().astype(str), 0.0)
         days = to_days(column, date_format or "mixed")
         unparsed = int((days.isna() & column.notna()).sum())
         if unparsed:
             note += f"; {unparsed} value(s) that are not dates read as missing"
-        return ColumnRole(name, role, "--column-types", date_format or "mixed"), note
+        return ColumnRole(name, role, "`column_types`", date_format or "mixed"), note
     if role == "numeric":
         unparsed = int((to_number(column).isna() & column.notna()).sum())
         if unparsed:
             note += f"; {unparsed} value(s) that are not numbers read as missing"
     if role == "identifier":
-        note = f"column {name!r} is left out as --column-types asks"
-    return ColumnRole(name, role, "--column-types"), note
+        note = f"column {name!r} is left out as `column_types` asks"
+    return ColumnRole(name, role, "`column_types`"), note
 
 
 def _kept(role: ColumnRole, column: pd.Series) -> tuple[ColumnRole, str]:
-    """--keep: a left-out column enters the model after all, as numbers or hashed categories."""
+    """`keep`: a left-out column enters the model after all, as numbers or hashed categories."""
     if role.role == "empty":
-        raise DataError(f"--keep {role.name}: the column is empty, so there is nothing to keep; remove it from --keep.")
+        raise DataError(f"`keep` {role.name}: the column is empty, so there is nothing to keep; remove it from `keep`.")
     numeric = pd.api.types.is_numeric_dtype(column) or looks_numeric(column.dropna())[0]
     kept = "numeric" if numeric else ("categorical" if role.role == "constant" else "high_cardinality")
-    return ColumnRole(role.name, kept, f"--keep (looked {role.role})"), f"column {role.name!r} looks {role.role.replace('_', '-')} but is kept as --keep asks ({kept.replace('_', '-')})"
+    return ColumnRole(role.name, kept, f"`keep` (looked {role.role})"), f"column {role.name!r} looks {role.role.replace('_', '-')} but is kept as `keep` asks ({kept.replace('_', '-')})"
 
 
 def infer_roles(
@@ -294,7 +294,7 @@ def infer_roles(
         frame: the whole table (roles do not depend on the split; statistics do, later).
         columns: the feature columns, in order.
         thresholds: the limits of the rules (from the blueprint).
-        overrides: column -> role from `--column-types` (checked with `parse_column_types`).
+        overrides: column -> role from `column_types` (checked with `parse_column_types`).
         keep: columns to use even if they look like IDs or constants.
 
     Returns:

@@ -265,7 +265,7 @@ def fetch_dataset(
     """
     entry = _resolve(name, catalog)
     if file is not None and not Path(file).is_file():
-        raise DataError(f"--file {file} does not exist; pass the path of the zip you downloaded.")
+        raise DataError(f"`file` {file} does not exist; pass the path of the zip you downloaded.")
     root = Path(dest_dir) if dest_dir is not None else downloads_dir()
     zip_path = root / f"{entry.name}.zip"
     extract_to = root / entry.name
@@ -288,8 +288,7 @@ def fetch_dataset(
     except DownloadError as exc:
         raise DownloadError(
             f"could not download {entry.name} from {entry.url}: {_reason(exc)}. Check your internet "
-            f"connection, or download the zip yourself and run `tfjourney datasets fetch {entry.name} "
-            f"--file PATH` / place it at {zip_path}."
+            f"connection, or download the zip yourself and pass its path as `file` (or place it at {zip_path})."
         ) from exc
     if done_marker.is_file():
         return extract_to
@@ -298,7 +297,7 @@ def fetch_dataset(
     except DownloadError:
         if file is None:
             raise
-        raise DownloadError(f"--file {file} is not a readable zip file; pass the zip of {entry.name} as downloaded from {entry.url}.") from None
+        raise DownloadError(f"`file` {file} is not a readable zip file; pass the zip of {entry.name} as downloaded from {entry.url}.") from None
 
 
 def _extract_once(zip_path: Path, extract_to: Path, trusted_digest: bool, progress: Progress | None) -> Path:
@@ -327,7 +326,7 @@ def _extract_once(zip_path: Path, extract_to: Path, trusted_digest: bool, progre
 def _copy_in(src: Path, zip_path: Path) -> None:
     """Copy a user-supplied zip into the cache atomically."""
     if not src.is_file():
-        raise DownloadError(f"--file {src} does not exist. Pass the path of the downloaded zip.")
+        raise DownloadError(f"`file` {src} does not exist; pass the path of the downloaded zip.")
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = zip_path.with_name(zip_path.name + ".copy")
     shutil.copyfile(src, tmp)

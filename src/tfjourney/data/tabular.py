@@ -77,7 +77,7 @@ def load_table(
         kind: "regression" or "classification" (decides the target checks).
         encoding: the CSV's text encoding.
         thresholds: role-inference limits; None skips role inference (every column used as read).
-        column_types: `--column-types` ("col=role,...") or a dict of overrides.
+        column_types: "col=role,..." or a dict of column -> role overrides.
         keep: columns to use even if they look like IDs or constants.
 
     Returns:
@@ -120,7 +120,7 @@ def _assign_roles(table: Table, thresholds: ColumnThresholds, column_types, keep
     table.notes += notices + cleaned
     if not table.features:
         left_out = ", ".join(f"{r.name} ({r.role})" for r in table.roles)
-        raise DataError(f"no usable feature columns: {left_out}; pass --keep COL or --column-types COL=numeric to use one.")
+        raise DataError(f"no usable feature columns: {left_out}; name one in `keep`, or give it a role in `column_types` (e.g. COL=numeric).")
 
 
 def read_csv(path: Path, encoding: str = "utf-8") -> tuple[pd.DataFrame, str]:

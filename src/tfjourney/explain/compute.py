@@ -101,7 +101,7 @@ class Anatomy:
         """Fail with the list of valid names when a layer is unknown or not a feature map."""
         unknown = [name for name in layers if name not in self.explainable]
         if unknown:
-            raise ConfigError(f"unknown --layer {unknown[0]!r}; choose one of: {', '.join(self.conv_layers)} "
+            raise ConfigError(f"unknown `layer` {unknown[0]!r}; choose one of: {', '.join(self.conv_layers)} "
                               "(or any other convolutional layer name from the model summary).")
 
 

@@ -43,7 +43,7 @@ def _resolve_class(class_name: str | None, names: list[str]) -> int | None:
     if class_name is None:
         return None
     if class_name not in names:
-        raise ConfigError(f"unknown --class {class_name!r}; this run's classes are: {', '.join(names)}.")
+        raise ConfigError(f"unknown `class_name` {class_name!r}; this run's classes are: {', '.join(names)}.")
     return names.index(class_name)
 
 

@@ -49,16 +49,16 @@ class ExportResult:
 
 
 def check_formats(formats: list[str] | None, quantize: str) -> tuple[list[str], bool]:
-    """(formats to write, whether the user named them) after checking names and --quantize."""
+    """(formats to write, whether the user named them) after checking names and `quantize`."""
     explicit = bool(formats)
     chosen = list(dict.fromkeys(formats)) if formats else list(FORMATS)
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown:
-        raise ConfigError(f"--format {', '.join(unknown)} is not a format; choose from {', '.join(FORMATS)} (comma-separated).")
+        raise ConfigError(f"`formats` {', '.join(unknown)} is not a format; choose from {', '.join(FORMATS)}.")
     if quantize not in QUANTIZATIONS:
-        raise ConfigError(f"--quantize {quantize} is not an option; choose one of {', '.join(QUANTIZATIONS)}.")
+        raise ConfigError(f"`quantize` {quantize} is not an option; choose one of {', '.join(QUANTIZATIONS)}.")
     if quantize != "none" and "tflite" not in chosen:
-        raise ConfigError(f"--quantize {quantize} applies to the tflite format; add tflite to --format.")
+        raise ConfigError(f"`quantize` {quantize} applies to the tflite format; add tflite to `formats`.")
     return chosen, explicit
 
 
@@ -104,7 +104,7 @@ def export_run(
             try:
                 entry = _export_one(fmt, variant, exported, staging, test, train, expected, classification)
             except (UnsupportedInFormat, VerificationError) as exc:
-                line = f"{fmt}{'' if variant == 'none' else f' --quantize {variant}'}: not exported: {exc}"
+                line = f"{fmt}{'' if variant == 'none' else f' `quantize` {variant}'}: not exported: {exc}"
                 skipped.append({"format": fmt, "quantize": variant, "reason": str(exc)})
                 say(line)
                 if explicit:
@@ -181,7 +181,7 @@ def _export_one(fmt, variant, model, staging: Path, test: Sample, train: Sample,
 
 def _failure(fmt: str, variant: str, verification) -> str:
     agreement = "" if verification.class_agreement is None else f", class agreement {verification.class_agreement:.1%}"
-    hint = "; try --quantize float16 or dynamic" if variant == "int8" else ("; try --quantize float16" if variant == "dynamic" else "")
+    hint = "; try `quantize` float16 or dynamic" if variant == "int8" else ("; try `quantize` float16" if variant == "dynamic" else "")
     return (
         f"{fmt} output differs from model.keras beyond the rule ({verification.rule}): max difference {verification.max_abs_diff:.3g}"
         f"{agreement}, {verification.metric} {verification.export_metric:.4g} vs {verification.keras_metric:.4g}{hint}"
@@ -202,9 +202,9 @@ def _check_can_write(target: Path, overwrite: bool) -> None:
     if not target.exists():
         return
     if not is_export_folder(target):
-        raise RunFolderError(f"{target} exists and is not a tfjourney export; choose another --out.")
+        raise RunFolderError(f"{target} exists and is not a tfjourney export; choose another `out`.")
     if not overwrite:
-        raise RunFolderError(f"{target} already holds an export; pass --overwrite to replace it, or choose another --out.")
+        raise RunFolderError(f"{target} already holds an export; pass `overwrite` to replace it, or choose another `out`.")
 
 
 def is_export_folder(path: Path) -> bool:
@@ -220,7 +220,7 @@ def _staging(target: Path) -> Path:
     try:
         return Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     except OSError as exc:
-        raise RunFolderError(f"cannot write the export folder {target} ({exc.strerror or exc}); choose another --out.") from None
+        raise RunFolderError(f"cannot write the export folder {target} ({exc.strerror or exc}); choose another `out`.") from None
 
 
 def _write_manifests(staging: Path, manifest: dict) -> None:

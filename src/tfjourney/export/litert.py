@@ -86,8 +86,8 @@ def _explain(message: str, model: keras.Model, quantize: str) -> str:
     columns = columns_named_in(message, model)
     what = f"op(s) {', '.join(ops)}" if ops else f"part of the model ({_first_error(message)})"
     where = f" (needed for column(s) {', '.join(repr(c) for c in columns)})" if columns else ""
-    mode = "" if quantize == "none" else f" with --quantize {quantize}"
-    fix = "use the saved_model or onnx export instead" if quantize == "none" else "try another --quantize, or none"
+    mode = "" if quantize == "none" else f" with `quantize` {quantize}"
+    fix = "use the saved_model or onnx export instead" if quantize == "none" else "try another `quantize`, or none"
     return f"LiteRT has no built-in kernel{mode} for {what}{where}; a phone would need the Flex delegate, so no .tflite was written: {fix}."
 
 

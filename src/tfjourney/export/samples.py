@@ -56,7 +56,7 @@ def _table_samples(run: Run, model: keras.Model, n_test: int, n_train: int, data
     kind = run.blueprint
     if not str(source).startswith("embedded:") and not Path(source).is_file():
         raise DataError(
-            f"export verifies on the run's own test data, but {source} is not there; pass --data with the CSV the run trained on."
+            f"export verifies on the run's own test data, but {source} is not there; pass `data` with the CSV the run trained on."
         )
     table = load_table(str(source).removeprefix("embedded:"), record["data"]["target"], (), kind,
                        encoding=record["data"].get("encoding", "utf-8"))
@@ -111,7 +111,7 @@ def _image_samples(run: Run, model: keras.Model, n_test: int, n_train: int, data
     if data:
         folder = resolve_image_source(data)[0]
     if not Path(folder).is_dir():
-        raise DataError(f"export verifies on the run's own test images, but {folder} is not there; pass --data with the image folder the run trained on.")
+        raise DataError(f"export verifies on the run's own test images, but {folder} is not there; pass `data` with the image folder the run trained on.")
     config = record["config"]
     size = tuple(record["data"]["image_size"])
     image_data = load_image_folder(folder, image_size=size, batch_size=config["batch_size"], seed=record["seed"],

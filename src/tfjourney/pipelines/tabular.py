@@ -350,8 +350,8 @@ def _plan(fit_df: pd.DataFrame, table: Table, config: TabularConfig) -> list[Col
 
 
 _LEFT_OUT_TREATMENT = {
-    "identifier": "left out: identifier-like (--keep {name} uses it)",
-    "constant": "left out: one value only (--keep {name} uses it)",
+    "identifier": "left out: identifier-like (name it in `keep` to use it)",
+    "constant": "left out: one value only (name it in `keep` to use it)",
     "empty": "left out: no values",
 }
 
@@ -366,8 +366,8 @@ def _leave_out_useless_dates(plans, fit_df, y_fit, val_df, y_val, task, seed, ke
     left_out = {}
     for name, (with_dates, without) in useless.items():
         evidence = f"gradient boosting's validation {score} was {with_dates:,.4g} with them, {without:,.4g} without"
-        left_out[name] = f"left out: the dates did not help ({evidence}); --keep {name} uses them"
-        warnings.warn(f"column {name!r} holds dates that did not help ({evidence}); left out (--keep {name} uses them)", TfjourneyNotice, stacklevel=3)
+        left_out[name] = f"left out: the dates did not help ({evidence}); name it in `keep` to use them"
+        warnings.warn(f"column {name!r} holds dates that did not help ({evidence}); left out (name it in `keep` to use them)", TfjourneyNotice, stacklevel=3)
     return [p for p in plans if p.name not in left_out], left_out
 
 

@@ -327,8 +327,8 @@ def train_transfer(
     stages = schedule if config.fine_tune else []
     distribution.check_batch_size(config.batch_size)
     if stages and distribution.custom_loop:
-        raise ConfigError("fine-tuning does not run under --distribute multiworker yet (feature extraction does); "
-                          "drop --fine-tune, or use --distribute mirrored on one machine.")
+        raise ConfigError("fine-tuning does not run under `distribute` multiworker yet (feature extraction does); "
+                          "drop `fine_tune`, or use `distribute` mirrored on one machine.")
     run_dir = Path(out) if out else (resumable_run_dir("transfer") if resume else default_run_dir("transfer"))
     writer = RunWriter(run_dir, overwrite, resume=resume, chief=distribution.is_chief)
     with distribution.scope():

@@ -32,7 +32,7 @@ def report_runs(run_dirs: Sequence[Path | str], out: Path | str | None = None) -
     reports = [write_report(run.path) for run in runs]
     if len(runs) == 1:
         if out is not None:
-            raise ConfigError("--out names a comparison page, which needs two or more runs; one run's report is always RUN_DIR/report.html.")
+            raise ConfigError("`out` names a comparison page, which needs two or more runs; one run's report is always RUN_DIR/report.html.")
         return reports[0]
     out = compare_path(runs[0].path, out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -49,7 +49,7 @@ def compare_path(first_run: Path, out: Path | str | None) -> Path:
     if path.is_dir():
         path = path / COMPARE_FILE
     if path.exists() and not written_by_tfjourney(path):
-        raise RunFolderError(f"{path} exists and was not written by tfjourney; pass another --out (a new file or a folder).")
+        raise RunFolderError(f"{path} exists and was not written by tfjourney; pass another `out` (a new file or a folder).")
     return path
 
 

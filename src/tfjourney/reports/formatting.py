@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -100,6 +101,11 @@ def lower_is_better(name: str) -> bool:
 def no_link(text: Any) -> Markup:
     """Escape text and break any scheme:// so a dataset URL is shown, never fetched or linked."""
     return Markup(str(escape(str(text))).replace("://", "&#58;//"))
+
+
+def with_keys(text: Any) -> Markup:
+    """`no_link`, with the setting names a message puts in backticks (`keep`) shown as code."""
+    return Markup(re.sub(r"`(\w+)`", r"<code>\1</code>", str(no_link(text))))
 
 
 def metric_hint(name: str) -> str:

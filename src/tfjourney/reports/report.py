@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from tfjourney.reports.formatting import format_metric, format_number, format_seconds, no_link, value_size
+from tfjourney.reports.formatting import format_metric, format_number, format_seconds, no_link, value_size, with_keys
 from tfjourney.reports.views import report_view
 
 REPORT_FILE = "report.html"
@@ -30,7 +30,7 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_ENV.filters.update(num=format_number, seconds=format_seconds, nolink=no_link, metric=format_metric, fit=value_size)
+_ENV.filters.update(num=format_number, seconds=format_seconds, nolink=no_link, keys=with_keys, metric=format_metric, fit=value_size)
 
 
 def render(template: str, **context: Any) -> str:

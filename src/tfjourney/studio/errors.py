@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,6 +24,11 @@ class ApiError(Exception):
         self.message = message
 
 
+def plain(message: str) -> str:
+    """Library messages name settings as keys in backticks (`layer`); a page shows them as plain words."""
+    return re.sub(r"`(\w+)`", r"\1", message)
+
+
 def _json(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
@@ -32,7 +38,7 @@ async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
 
 
 async def _tfjourney_error(request: Request, exc: TfjourneyError) -> JSONResponse:
-    return _json(404 if isinstance(exc, RunFolderError) and "no run with id" in str(exc) else 400, str(exc))
+    return _json(404 if isinstance(exc, RunFolderError) and "no run with id" in str(exc) else 400, plain(str(exc)))
 
 
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -19,7 +19,7 @@ from fastapi import Request
 
 from tfjourney.errors import RunFolderError
 from tfjourney.run_index import RunEntry, resolve_run
-from tfjourney.studio.errors import ApiError
+from tfjourney.studio.errors import ApiError, plain
 
 T = TypeVar("T")
 UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes per uploaded file
@@ -70,7 +70,7 @@ class StudioState:
         try:
             return resolve_run(self.runs_dir, run_id)
         except RunFolderError as exc:
-            raise ApiError(404, str(exc)) from None
+            raise ApiError(404, plain(str(exc))) from None
 
     def close(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)

@@ -66,8 +66,8 @@ def check_same_run(state: dict, identity: dict) -> None:
             differences.append(f"{key} {before!r} -> {now!r}")
     if differences:
         raise RunFolderError(
-            f"--resume: this command differs from the interrupted run's ({'; '.join(differences)}); "
-            "repeat the interrupted command exactly, plus --resume, or drop --resume to start over."
+            f"`resume`: these settings differ from the interrupted run's ({'; '.join(differences)}); "
+            "repeat the interrupted run's settings exactly with `resume`, or drop `resume` to start over."
         )
 
 
@@ -190,7 +190,7 @@ def prepare_checkpoint(writer, staging: Path, *, watch: list[keras.callbacks.Cal
     if writer.resume:
         state = load_checkpoint(writer.partial / CHECKPOINT_DIR)
         if state is None:
-            raise RunFolderError(f"--resume: the checkpoint in {writer.partial} cannot be read; run without --resume to start over.")
+            raise RunFolderError(f"`resume`: the checkpoint in {writer.partial} cannot be read; run without `resume` to start over.")
         check_same_run(state, identity)
         keep_history_rows(staging / "history.csv", int(state["epoch"]))
     folder = staging / CHECKPOINT_DIR if writer.chief else None

@@ -108,12 +108,12 @@ def parse_hosts(text: str) -> list[str]:
     """'a:1,b:2' -> ['a:1', 'b:2'], each checked; duplicates are refused."""
     hosts = [h.strip() for h in text.split(",") if h.strip()]
     if not hosts:
-        raise ConfigError("--hosts is empty; pass one HOST:PORT per machine, e.g. --hosts 10.0.0.1:12345,10.0.0.2:12345.")
+        raise ConfigError("`hosts` is empty; pass one HOST:PORT per machine, e.g. 10.0.0.1:12345,10.0.0.2:12345.")
     for host in hosts:
-        parse_address(host, what="--hosts entry")
+        parse_address(host, what="`hosts` entry")
     duplicates = sorted({h for h in hosts if hosts.count(h) > 1})
     if duplicates:
-        raise ConfigError(f"--hosts lists {', '.join(duplicates)} more than once; give each worker its own HOST:PORT.")
+        raise ConfigError(f"`hosts` lists {', '.join(duplicates)} more than once; give each worker its own HOST:PORT.")
     return hosts
 
 
@@ -132,7 +132,7 @@ def free_ports(n: int, host: str = "127.0.0.1") -> list[int]:
             sockets.append(sock)
             ports.append(sock.getsockname()[1])
     except OSError as exc:
-        raise ConfigError(f"cannot open a port on {host} ({exc.strerror or exc}); pass a --host this machine owns, e.g. 127.0.0.1.") from None
+        raise ConfigError(f"cannot open a port on {host} ({exc.strerror or exc}); pass a `host` this machine owns, e.g. 127.0.0.1.") from None
     finally:
         for sock in sockets:
             sock.close()

@@ -69,7 +69,7 @@ class Distribution:
     def check_batch_size(self, global_batch_size: int) -> None:
         if global_batch_size % self.replicas:
             raise ConfigError(
-                f"--global-batch-size {global_batch_size} does not split evenly over {self.replicas} replicas; "
+                f"`global_batch_size` {global_batch_size} does not split evenly over {self.replicas} replicas; "
                 f"pass a multiple of {self.replicas}, e.g. {self.replicas * max(global_batch_size // self.replicas, 1)}."
             )
 
@@ -108,7 +108,7 @@ def _logical_cpus(devices: int) -> list[str]:
     logical = [d.name for d in tf.config.list_logical_devices("CPU")]
     if len(logical) < devices:
         raise ConfigError(
-            f"--devices {devices} must be set before TensorFlow starts, and it already runs with {len(logical)} CPU device(s); "
+            f"`devices` {devices} must be set before TensorFlow starts, and it already runs with {len(logical)} CPU device(s); "
             "call setup_distribution() first thing in a fresh process, or use the `tfjourney train` command."
         )
     return logical[:devices]
@@ -125,11 +125,11 @@ def setup_distribution(mode: str = "none", *, devices: int | None = None) -> Dis
         The Distribution every later step (model scope, fit, run folder) consults.
     """
     if mode not in DISTRIBUTE_CHOICES:
-        raise ConfigError(f"--distribute {mode!r} is not known; choose one of: {', '.join(DISTRIBUTE_CHOICES)}.")
+        raise ConfigError(f"`distribute` {mode!r} is not known; choose one of: {', '.join(DISTRIBUTE_CHOICES)}.")
     if devices is not None and devices < 1:
-        raise ConfigError(f"--devices {devices} must be at least 1.")
+        raise ConfigError(f"`devices` {devices} must be at least 1.")
     if devices is not None and mode not in ("mirrored", "auto"):
-        raise ConfigError(f"--devices is for --distribute mirrored (logical CPU devices for testing); drop it, or pass --distribute mirrored.")
+        raise ConfigError("`devices` is for `distribute` mirrored (logical CPU devices for testing); drop it, or set `distribute` to mirrored.")
     if mode == "auto":
         mode = "mirrored" if devices or len(_gpus()) > 1 else "none"
     if mode == "none":
@@ -139,7 +139,7 @@ def setup_distribution(mode: str = "none", *, devices: int | None = None) -> Dis
     cluster = read_tf_config()
     if cluster is None:
         raise ConfigError(
-            "--distribute multiworker needs TF_CONFIG, which is not set; start the workers with "
+            "`distribute` multiworker needs TF_CONFIG, which is not set; start the workers with "
             "`tfjourney launch --workers N -- train ...` (or set TF_CONFIG on each machine: `tfjourney launch --print-tf-config --hosts ...`)."
         )
     return _multiworker(cluster)
@@ -163,7 +163,7 @@ def _multiworker(cluster: ClusterSpec) -> Distribution:
     if key not in _STRATEGIES:
         if _context_initialized():
             raise ConfigError(
-                "--distribute multiworker must be set up before TensorFlow starts; call setup_distribution() first thing "
+                "`distribute` multiworker must be set up before TensorFlow starts; call setup_distribution() first thing "
                 "in a fresh process, or use `tfjourney launch --workers N -- train ...`."
             )
         communication = tf.distribute.experimental.CommunicationOptions(implementation=tf.distribute.experimental.CommunicationImplementation.RING)

@@ -14,7 +14,7 @@ from tfjourney.errors import TfjourneyWarning
 from tfjourney.predict import predict
 from tfjourney.run_index import RunEntry
 from tfjourney.registry import reads_images
-from tfjourney.studio.errors import ApiError
+from tfjourney.studio.errors import ApiError, plain
 from tfjourney.studio.state import StudioState, get_state
 from tfjourney.studio.uploads import check_csv, check_image, read_limited, save_scratch
 
@@ -42,7 +42,7 @@ def _run_predict(entry: RunEntry, scratch: Path, uploads: list[tuple[str, bytes]
         if "image" in table.columns:
             table["image"] = table["image"].map(staged)
         return {"run": entry.name, "blueprint": entry.blueprint, **json.loads(table.to_json(orient="split", index=False)),
-                "warnings": [str(w.message) for w in caught if issubclass(w.category, TfjourneyWarning)]}
+                "warnings": [plain(str(w.message)) for w in caught if issubclass(w.category, TfjourneyWarning)]}
     finally:
         for path in staged:
             Path(path).unlink(missing_ok=True)
