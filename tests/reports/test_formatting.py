@@ -10,6 +10,7 @@ from tfjourney.reports.formatting import (
     lower_is_better,
     no_link,
     plain_value,
+    with_keys,
 )
 
 
@@ -41,3 +42,8 @@ def test_plain_values_and_config_json():
 
 def test_urls_are_shown_never_linked():
     assert "://" not in str(no_link("https://example.com/x.zip"))
+
+
+def test_setting_names_in_backticks_show_as_code_and_the_rest_is_escaped():
+    html = str(with_keys("column 'id' <b>left out</b> (name it in `keep` to use it); see https://x.org/a `not a key`"))
+    assert "<code>keep</code>" in html and "&lt;b&gt;" in html and "://" not in html and "`not a key`" in html
