@@ -48,6 +48,7 @@ def test_report_opens_with_headline_and_is_self_contained(runs, name):
     assert sentence in html
     assert html.index(sentence) < html.index('id="blueprint"')
     assert "Missing:" not in html
+    assert not re.search(r">\s*None\s*<", html)  # a value shown as None, e.g. "Resumed from epoch: None" on a run never resumed
     for section in ("blueprint", "model", "data", "curves", "results", "reproduce"):
         assert f'id="{section}"' in html
 

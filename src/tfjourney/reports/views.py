@@ -427,7 +427,7 @@ def _training_view(record: dict) -> list[dict]:
     items = []
     unfrozen_done = False
     for key, value in training.items():
-        if key == "stages":  # shown as its own table (`_stages_view`)
+        if key == "stages" or value is None:  # stages: their own table (`_stages_view`); None: not recorded (a run never resumed)
             continue
         if key in ("fine_tune_trainable_layers", "fine_tune_layers_requested"):
             if not unfrozen_done:
