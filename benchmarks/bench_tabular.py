@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -35,9 +36,10 @@ import pandas as pd  # noqa: E402
 
 from tfjourney.blueprints import get_blueprint  # noqa: E402
 from tfjourney.data.tabular import load_table, split_frame  # noqa: E402
-from tfjourney.models.tabular import plan_columns  # noqa: E402
+from tfjourney.models.tabular import build_tabular_model, plan_columns  # noqa: E402
 from tfjourney.pipelines import tabular as pipeline  # noqa: E402
-from tfjourney.training.fit import default_callbacks, fit, set_seed  # noqa: E402
+from tfjourney.training.fit import compile_regressor, default_callbacks, fit, set_seed  # noqa: E402
+from tfjourney.training.tables import table_dataset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CSV = ROOT / ".." / "shared" / "data" / "insurance" / "insurance.csv"
@@ -46,24 +48,24 @@ DEFAULT_CSV = ROOT / ".." / "shared" / "data" / "insurance" / "insurance.csv"
 def prepare(csv: Path, target: str, seed: int):
     table = load_table(csv, target, kind="regression")
     config = get_blueprint("regression").resolve()
-    train_df, _ = split_frame(table.frame, config["test_size"], seed)
-    fit_df, val_df = split_frame(train_df, config["validation_split"], seed)
+    train_df, _ = split_frame(table.frame, config.test_size, seed)
+    fit_df, val_df = split_frame(train_df, config.validation_split, seed)
     return table, config, fit_df, val_df
 
 
 def time_tfjourney(table, config, fit_df, val_df, epochs: int, seed: int) -> float:
     """The pipeline's own pieces, as train_tabular runs them; only `fit` is timed."""
-    config = {**config, "epochs": epochs, "patience": epochs}
+    config = replace(config, epochs=epochs, patience=epochs)
     plans = plan_columns(fit_df[table.features])
     y_fit = pipeline._targets(fit_df, table, [])
     y_val = pipeline._targets(val_df, table, [])
     set_seed(seed)
-    fit_ds = pipeline._dataset(fit_df, y_fit, plans, config["batch_size"], seed, shuffle=True)
-    val_ds = pipeline._dataset(val_df, y_val, plans, config["batch_size"], seed, shuffle=False)
-    model = pipeline._build("regression", plans, config, y_fit, [])
-    pipeline._compile(model, "regression", config, config["learning_rate"], 0)
+    fit_ds = table_dataset(fit_df, y_fit, plans, config.batch_size, seed, shuffle=True)
+    val_ds = table_dataset(val_df, y_val, plans, config.batch_size, seed, shuffle=False)
+    model = build_tabular_model(plans, config, task="regression", targets=y_fit, n_classes=0)
+    compile_regressor(model, config.loss, config.learning_rate, config.optimizer)
     with tempfile.TemporaryDirectory() as tmp:
-        callbacks = default_callbacks(Path(tmp) / "history.csv", config["patience"])
+        callbacks = default_callbacks(Path(tmp) / "history.csv", config.patience)
         result = fit(model, fit_ds, val_ds, epochs, callbacks)
     assert result.epochs_run == epochs, result.epochs_run
     return result.seconds
@@ -96,7 +98,7 @@ def time_hand_written(table, config, fit_df, val_df, epochs: int, seed: int) -> 
             keras.layers.Dense(1),
         ]
     )
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=config["learning_rate"]), loss="mae", metrics=["mae"])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate), loss="mae", metrics=["mae"])
     start = time.perf_counter()
     history = model.fit(x_fit, y_fit, batch_size=32, epochs=epochs, validation_data=(x_val, y_val), verbose=0)
     seconds = time.perf_counter() - start
@@ -117,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     table, config, fit_df, val_df = prepare(args.csv, args.target, args.seed)
     print(f"data: {args.csv.resolve()} ({len(fit_df)} fit rows, {len(val_df)} validation rows, {len(table.features)} features)")
-    print(f"each run: {args.epochs} epochs, batch 32, Dense 100-100-1, Adam lr {config['learning_rate']}, MAE; {args.repeats} interleaved repeats")
+    print(f"each run: {args.epochs} epochs, batch 32, Dense 100-100-1, Adam lr {config.learning_rate}, MAE; {args.repeats} interleaved repeats")
     ours, theirs = [], []
     for i in range(args.repeats):
         ours.append(time_tfjourney(table, config, fit_df, val_df, args.epochs, args.seed))

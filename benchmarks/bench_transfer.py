@@ -24,9 +24,9 @@ import numpy as np
 from tfjourney.data.image_datasets import load_image_folder
 from tfjourney.models.backbones import build_backbone
 from tfjourney.models.transfer import HEAD_LAYER, build_transfer_model, feature_model, head_model
-from tfjourney.pipelines.images import compile_classifier, labels_of
+from tfjourney.pipelines.images import labels_of
 from tfjourney.training.embeddings import embed, embedding_dataset
-from tfjourney.training.fit import set_seed
+from tfjourney.training.fit import compile_classifier, set_seed
 
 EPOCHS, SEED, BATCH, REPEATS = 5, 42, 32, 5
 

@@ -300,3 +300,21 @@ def build_classification_model(plans: list[ColumnPlan], config: TabularConfig, n
     head = classifier_output(n_classes)
     output = keras.layers.Dense(head.units, activation=head.activation, name="output")(x)
     return _dict_input_model(inputs, output, "binary_classification" if n_classes == 2 else "multiclass_classification")
+
+
+def build_tabular_model(plans: list[ColumnPlan], config: TabularConfig, *, task: str, targets: np.ndarray, n_classes: int) -> keras.Model:
+    """The regression or classification network for `task` ("regression", "binary", "multiclass").
+
+    Args:
+        plans: each used column's treatment.
+        config: the tabular blueprint config (hidden layers, activations).
+        task: "regression", or a classification task.
+        targets: the training targets; a regression model learns them standardized (their mean and spread).
+        n_classes: how many classes a classifier predicts (unused for regression).
+
+    Returns:
+        The uncompiled model: a dict of raw columns in, predictions out.
+    """
+    if task == "regression":
+        return build_regression_model(plans, config, float(np.mean(targets)), float(np.std(targets)) or 1.0)
+    return build_classification_model(plans, config, n_classes)

@@ -10,24 +10,20 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tfjourney import plots
 from tfjourney.blueprints import DEFAULT_SEED, get_blueprint
 from tfjourney.models.cnn import build_cnn, check_cnn_shapes
 from tfjourney.pipelines.images import (
-    compile_classifier,
     data_record,
     evaluate_on_test,
-    finish_image_run,
     load_for_training,
     plot_augmentation_examples,
     resolve_image_source,
 )
-from tfjourney.runs import Run, RunWriter, default_run_dir, new_run_record, resumable_run_dir
+from tfjourney.pipelines.skeleton import finish_run, fit_in_run, open_run, plot_training, start_distribution
+from tfjourney.reports.views import CLASSES_FILE
+from tfjourney.runs import Run, new_run_record
 from tfjourney.progress import Progress
-from tfjourney.training.checkpoint import prepare_checkpoint
-from tfjourney.training.distributed import setup_distribution
-from tfjourney.training.fit import default_callbacks, fit, set_seed
-from tfjourney.training.progress import epoch_callbacks
+from tfjourney.training.fit import compile_classifier, set_seed
 
 
 def train_cnn(
@@ -103,17 +99,14 @@ def train_cnn(
         "learning_rate": learning_rate, "epochs": epochs, "batch_size": batch_size,
         "validation_split": validation_split, "test_split": test_split, "patience": patience,
     }
-    distribution = setup_distribution(distribute, devices=devices)  # first: before TensorFlow runs anything
-    if global_batch_size is not None:
-        hyperparameters["batch_size"] = global_batch_size
+    distribution = start_distribution(distribute, devices=devices, global_batch_size=global_batch_size, hyperparameters=hyperparameters)
     folder, source, native_size = resolve_image_source(data)
     if hyperparameters.get("image_size") is None and native_size is not None:
         hyperparameters["image_size"] = native_size
     config = get_blueprint("cnn").resolve(**hyperparameters)
     check_cnn_shapes(config)
     distribution.check_batch_size(config.batch_size)
-    run_dir = Path(out) if out else (resumable_run_dir("cnn") if resume else default_run_dir("cnn"))
-    writer = RunWriter(run_dir, overwrite, resume=resume, chief=distribution.is_chief)
+    writer = open_run("cnn", out=out, overwrite=overwrite, resume=resume, distribution=distribution)
     image_data = load_for_training(folder, config, seed, strict, progress)
     n_classes = len(image_data.class_names)
     set_seed(seed)
@@ -123,19 +116,14 @@ def train_cnn(
     record = new_run_record("cnn", config, seed, data_record(image_data, source, folder), command)
 
     with writer as staging:
-        callbacks = default_callbacks(
-            staging / "history.csv", config.patience, tensorboard_dir=(staging / "logs" / "fit") if tensorboard else None, append=resume
-        ) + epoch_callbacks(progress, "training", verbose)
-        checkpoint = prepare_checkpoint(writer, staging, watch=callbacks, identity={"blueprint": "cnn", "data": source, "seed": seed, "config": config})
-        result = fit(model, image_data.train, image_data.val, config.epochs, callbacks, verbose=verbose,
-                     distribution=distribution, checkpoint=checkpoint)
+        result = fit_in_run(writer, staging, model, image_data.train, image_data.val, config=config, record=record,
+                            identity={"blueprint": "cnn", "data": source, "seed": seed, "config": config},
+                            distribution=distribution, tensorboard=tensorboard, verbose=verbose, progress=progress)
         started = time.perf_counter()
         metrics = evaluate_on_test(model, image_data, staging, progress)
-        record["timings"] = {"train_seconds": result.seconds, "evaluate_seconds": time.perf_counter() - started}
-        record["training"] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "resumed_from_epoch": result.resumed_from_epoch}
-        record["distribution"] = distribution.record(config.batch_size, result.weights_identical)
-        plots.plot_loss_curves(result.history, staging / "plots" / "loss.png", title=f"Tiny VGG on {Path(source).name}")
+        timings = {"train_seconds": result.seconds, "evaluate_seconds": time.perf_counter() - started}
+        plot_training(staging, result.history, title=f"Tiny VGG on {Path(source).name}", record=record)
         if config.augment:
             plot_augmentation_examples(model.get_layer("augmentation"), image_data, staging / "plots" / "augmentation.png")
-        finish_image_run(staging, model, record, metrics, image_data.class_names)
+        finish_run(staging, model=model, record=record, metrics=metrics, timings=timings, json_files={CLASSES_FILE: image_data.class_names})
     return writer.finished_run()

@@ -1,8 +1,10 @@
-"""What the CNN and transfer pipelines share: image sources, evaluation, outputs, prediction."""
+"""What the CNN and transfer pipelines share: image sources, evaluation, outputs, prediction.
+
+A run ends through `pipelines.skeleton.finish_run`; an image run adds `classes.json`.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import keras
@@ -15,15 +17,12 @@ from tfjourney.blueprints import COUNT, PREDICT_TOP_K, CnnConfig, TransferConfig
 from tfjourney.data.image_datasets import ImageData, load_image_folder, load_labelled_images
 from tfjourney.data.image_files import read_image
 from tfjourney.errors import DataError, RunFolderError
-from tfjourney.models.heads import classifier_output
-from tfjourney.models.summary import model_record
 from tfjourney.models.tta import predict_with_tta
-from tfjourney.reports import write_report
 from tfjourney.progress import Progress
 from tfjourney.training.progress import predict_with_progress
 from tfjourney.metrics import class_probabilities, classification_metrics, predicted_labels
 from tfjourney.registry import reads_images
-from tfjourney.runs import METRICS_FILE, MODEL_FILE, RUN_FILE, Run, write_json
+from tfjourney.runs import Run
 
 GRID_SIZE = 20
 ONE_CALL_IMAGES = 64
@@ -37,21 +36,6 @@ def load_for_training(
         folder, image_size=config.image_size, batch_size=config.batch_size, seed=seed,
         validation_split=config.validation_split, test_split=config.test_split, strict=strict, progress=progress,
     )
-
-
-def compile_classifier(model: keras.Model, n_classes: int, learning_rate: float) -> None:
-    """Adam and the loss that matches the output rule (binary vs sparse categorical cross-entropy)."""
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=classifier_output(n_classes).loss, metrics=["accuracy"])
-
-
-def finish_image_run(staging: Path, model: keras.Model, record: dict, metrics: dict, class_names: list[str]) -> None:
-    """The files every image run ends with: model, classes, run.json, metrics.json, report."""
-    model.save(staging / MODEL_FILE)
-    record["model"] = {**model_record(model), **record.get("model", {})}
-    write_classes(staging, class_names)
-    write_json(staging / RUN_FILE, record)
-    write_json(staging / METRICS_FILE, metrics)
-    write_report(staging)
 
 
 def resolve_image_source(data: str | Path) -> tuple[Path, str, int | None]:
@@ -154,10 +138,6 @@ def plot_augmentation_examples(augmentation: keras.layers.Layer, image_data: Ima
     originals = np.stack([read_image(p, image_data.image_size) for p, _ in image_data.files["train"][:n]])
     augmented = [keras.ops.convert_to_numpy(augmentation(originals, training=True)) for _ in range(variants)]
     plots.plot_augmentation(originals, augmented, path)
-
-
-def write_classes(staging: Path, class_names: list[str]) -> None:
-    (staging / "classes.json").write_text(json.dumps(class_names, indent=2) + "\n")
 
 
 def load_images(paths: list[str | Path], image_size: int | tuple[int, int]) -> np.ndarray:

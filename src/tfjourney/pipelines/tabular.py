@@ -16,7 +16,6 @@ from pathlib import Path
 import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
 from tfjourney import plots
 from tfjourney.baselines import classification_baselines, dates_that_do_not_help, regression_baselines
@@ -40,36 +39,16 @@ from tfjourney.metrics import (
     predicted_labels,
     regression_metrics,
 )
-from tfjourney.models.tabular import (
-    ColumnPlan,
-    build_classification_model,
-    categorical_values,
-    build_regression_model,
-    model_inputs,
-    plan_columns,
-)
+from tfjourney.models.tabular import ColumnPlan, build_tabular_model, categorical_values, plan_columns
 from tfjourney.models.heads import classifier_output
-from tfjourney.models.summary import model_record
+from tfjourney.pipelines.skeleton import finish_run, fit_in_run, open_run, plot_training, start_distribution
 from tfjourney.registry import names_reading
-from tfjourney.reports import write_report
-from tfjourney.runs import (
-    MODEL_FILE,
-    Run,
-    RunWriter,
-    default_run_dir,
-    load_run,
-    new_run_record,
-    resumable_run_dir,
-    write_json,
-)
+from tfjourney.runs import Run, load_run, new_run_record
 from tfjourney.progress import Progress, format_duration
 from tfjourney.training.budget import plan_budget
-from tfjourney.training.checkpoint import prepare_checkpoint
-from tfjourney.training.distributed import setup_distribution
-from tfjourney.training.fit import default_callbacks, fit, make_loss, make_optimizer, set_seed
+from tfjourney.training.fit import compile_classifier, compile_regressor, set_seed
 from tfjourney.training.lr_finder import find_learning_rate
-from tfjourney.training.progress import epoch_callbacks, predict_with_progress
-
+from tfjourney.training.tables import predict_rows, table_dataset
 
 
 def _task_of(kind: str, table: Table, requested: str) -> tuple[str, list[str]]:
@@ -99,41 +78,14 @@ def _targets(frame: pd.DataFrame, table: Table, class_names: list[str]) -> np.nd
     return frame[table.target].to_numpy(dtype="float32")
 
 
-def _dataset(frame: pd.DataFrame, y: np.ndarray, plans: list[ColumnPlan], batch_size: int, seed: int, shuffle: bool) -> tf.data.Dataset:
-    """Batches of whole columns, cut with one gather per batch.
-
-    Shuffling row indices (not rows) and gathering each batch from the column tensors costs a
-    few operations per batch instead of several per row: 3-4x faster epochs on 85k rows.
-    """
-    columns = {name: tf.constant(values) for name, values in model_inputs(frame, plans).items()}
-    targets = tf.constant(y)
-    indices = tf.data.Dataset.range(len(frame))
-    if shuffle:
-        indices = indices.shuffle(len(frame), seed=seed, reshuffle_each_iteration=True)
-    batches = indices.batch(batch_size).map(
-        lambda rows: ({name: tf.gather(values, rows) for name, values in columns.items()}, tf.gather(targets, rows))
-    )
-    return batches.prefetch(tf.data.AUTOTUNE)
-
-
-def predict_rows(model: keras.Model, frame: pd.DataFrame, plans: list[ColumnPlan], progress: Progress | None = None) -> np.ndarray:
-    """Model outputs for raw rows; goes through tf.data because Keras's array adapter rejects strings."""
-    ds = tf.data.Dataset.from_tensor_slices(model_inputs(frame, plans)).batch(1024)
-    return predict_with_progress(model, ds, len(frame), progress, what="rows")
-
-
-def _build(task: str, plans, config, y_fit, class_names) -> keras.Model:
+def _build(task: str, plans: list[ColumnPlan], config: TabularConfig, y_fit: np.ndarray, class_names: list[str], learning_rate: float) -> keras.Model:
+    """The network for `task`, compiled with the blueprint's optimizer and loss at `learning_rate`."""
+    model = build_tabular_model(plans, config, task=task, targets=y_fit, n_classes=len(class_names))
     if task == "regression":
-        return build_regression_model(plans, config, float(np.mean(y_fit)), float(np.std(y_fit)) or 1.0)
-    return build_classification_model(plans, config, len(class_names))
-
-
-def _compile(model: keras.Model, task: str, config: TabularConfig, learning_rate: float, n_classes: int) -> None:
-    if task == "regression":
-        loss, metrics = make_loss(config.loss), ["mae"]
+        compile_regressor(model, config.loss, learning_rate, config.optimizer)
     else:
-        loss, metrics = classifier_output(n_classes).loss, ["accuracy"]
-    model.compile(optimizer=make_optimizer(config.optimizer, learning_rate), loss=loss, metrics=metrics)
+        compile_classifier(model, len(class_names), learning_rate, config.optimizer)
+    return model
 
 
 def train_tabular(
@@ -236,13 +188,9 @@ def train_tabular(
         "hash_buckets": hash_buckets, "identifier_share": identifier_share, "text_words": text_words,
         "text_tokens": text_tokens, "date_share": date_share, "task": task,
     }
-    distribution = setup_distribution(distribute, devices=devices)  # first: before TensorFlow runs anything
-    if global_batch_size is not None:
-        hyperparameters["batch_size"] = global_batch_size
-    blueprint = get_blueprint(kind)
-    config = blueprint.resolve(**hyperparameters)
-    run_dir = Path(out) if out else (resumable_run_dir(kind) if resume else default_run_dir(kind))
-    writer = RunWriter(run_dir, overwrite, resume=resume, chief=distribution.is_chief)
+    distribution = start_distribution(distribute, devices=devices, global_batch_size=global_batch_size, hyperparameters=hyperparameters)
+    config = get_blueprint(kind).resolve(**hyperparameters)
+    writer = open_run(kind, out=out, overwrite=overwrite, resume=resume, distribution=distribution)
     table = load_table(
         data, target, drop, kind, encoding=encoding,
         thresholds=ColumnThresholds.from_config(config), column_types=column_types, keep=keep,
@@ -267,13 +215,12 @@ def train_tabular(
     config = replace(config, batch_size=budget.batch_size, epochs=budget.epochs)
 
     set_seed(seed)
-    fit_ds = _dataset(fit_df, y_fit, plans, config.batch_size, seed, shuffle=True)
-    val_ds = _dataset(val_df, y_val, plans, config.batch_size, seed, shuffle=False)
+    fit_ds = table_dataset(fit_df, y_fit, plans, config.batch_size, seed, shuffle=True)
+    val_ds = table_dataset(val_df, y_val, plans, config.batch_size, seed, shuffle=False)
     lr_result = None
     if find_lr:
         started = time.perf_counter()
-        sweep_model = _build(task, plans, config, y_fit, class_names)
-        _compile(sweep_model, task, config, config.learning_rate, len(class_names))
+        sweep_model = _build(task, plans, config, y_fit, class_names, config.learning_rate)
         with (progress or Progress.silent()).phase("finding the learning rate") as phase:
             lr_result = find_learning_rate(sweep_model, fit_ds, steps_per_epoch=int(np.ceil(len(fit_df) / config.batch_size)))
             phase.done(f"learning-rate finder: suggests {lr_result.suggested:.3g} ({format_duration(phase.elapsed)})")
@@ -283,8 +230,7 @@ def train_tabular(
 
     distribution.check_batch_size(config.batch_size)
     with distribution.scope():
-        model = _build(task, plans, config, y_fit, class_names)
-        _compile(model, task, config, config.learning_rate, len(class_names))
+        model = _build(task, plans, config, y_fit, class_names, config.learning_rate)
     record = new_run_record(
         kind,
         config,
@@ -306,34 +252,18 @@ def train_tabular(
     )
 
     with writer as staging:
-        callbacks = default_callbacks(
-            staging / "history.csv", config.patience, tensorboard_dir=(staging / "logs" / "fit") if tensorboard else None, append=resume
-        ) + epoch_callbacks(progress, "training", verbose)
         identity = {"blueprint": kind, "data": table.source, "target": table.target, "seed": seed, "config": config}
-        checkpoint = prepare_checkpoint(writer, staging, watch=callbacks, identity=identity)
-        result = fit(model, fit_ds, val_ds, config.epochs, callbacks, verbose=verbose, distribution=distribution, checkpoint=checkpoint)
+        result = fit_in_run(writer, staging, model, fit_ds, val_ds, config=config, identity=identity, record=record,
+                            distribution=distribution, tensorboard=tensorboard, verbose=verbose, progress=progress)
         timings["train_seconds"] = result.seconds
-        record["training"] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "resumed_from_epoch": result.resumed_from_epoch}
-        record["distribution"] = distribution.record(config.batch_size, result.weights_identical)
-
         started = time.perf_counter()
         predictions = predict_rows(model, test_df, plans, progress)
         timings["evaluate_seconds"] = time.perf_counter() - started
         metrics = _evaluate(task, table, plans, train_df, test_df, y_test, predictions, class_names, staging, seed)
-        plots.plot_loss_curves(result.history, staging / "plots" / "loss.png", title=f"{kind} on {Path(table.source).name}")
-        if lr_result is not None:
-            plots.plot_lr_finder(lr_result.learning_rates, lr_result.losses, lr_result.suggested, staging / "plots" / "lr_finder.png",
-                                 smoothed=lr_result.smoothed_losses)
-            record["lr_finder"] = {"suggested": lr_result.suggested}
+        plot_training(staging, result.history, title=f"{kind} on {Path(table.source).name}", record=record, lr_result=lr_result)
         if class_names and len(plans) == 2 and all(p.kind == "numeric" for p in plans):
             _plot_boundary(model, plans, test_df, y_test, class_names, staging / "plots" / "decision_boundary.png")
-
-        model.save(staging / MODEL_FILE)
-        record["timings"] = timings
-        record["model"] = model_record(model)
-        write_json(staging / "run.json", record)
-        write_json(staging / "metrics.json", metrics)
-        write_report(staging)
+        finish_run(staging, model=model, record=record, metrics=metrics, timings=timings)
     return writer.finished_run()
 
 

@@ -40,22 +40,22 @@ from tfjourney.models.cnn import build_augmentation
 from tfjourney.models.imagenet import decode_top_k
 from tfjourney.models.transfer import build_transfer_model, check_fine_tune_layers, feature_model, fine_tunable_layers, head_model
 from tfjourney.pipelines.images import (
-    compile_classifier,
     data_record,
     evaluate_on_test,
-    finish_image_run,
     load_for_training,
     labels_of,
     plot_augmentation_examples,
     resolve_image_source,
 )
+from tfjourney.pipelines.skeleton import finish_run, open_run, plot_training, run_callbacks, start_distribution, training_record
 from tfjourney.progress import Progress, per_second
-from tfjourney.runs import Run, RunWriter, default_run_dir, new_run_record, resumable_run_dir
+from tfjourney.reports.views import CLASSES_FILE
+from tfjourney.runs import Run, RunWriter, new_run_record
 from tfjourney.training.checkpoint import prepare_checkpoint
-from tfjourney.training.distributed import Distribution, setup_distribution
+from tfjourney.training.distributed import Distribution
 from tfjourney.training.embeddings import embed, embedding_dataset
 from tfjourney.training.fine_tune import StageResult, fine_tune_in_stages, fine_tune_stages
-from tfjourney.training.fit import FitResult, default_callbacks, fit, set_seed
+from tfjourney.training.fit import FitResult, compile_classifier, fit, set_seed
 from tfjourney.training.lr_finder import LRFinderResult, find_learning_rate
 from tfjourney.training.progress import epoch_callbacks, predict_with_progress
 
@@ -113,11 +113,8 @@ def _train_head_on_embeddings(
 
 
 def _callbacks(staging: Path, config: TransferConfig, tensorboard: bool, append: bool, name: str) -> list[keras.callbacks.Callback]:
-    """Every phase: early stopping with the best weights restored, one history.csv, optional TensorBoard."""
-    return default_callbacks(
-        staging / "history.csv", config.patience, reduce_lr=False, append=append,
-        tensorboard_dir=(staging / "logs" / name) if tensorboard else None,
-    )
+    """Every phase: the run's callbacks (one history.csv), without halving the learning rate on a plateau."""
+    return run_callbacks(staging, patience=config.patience, tensorboard=tensorboard, append=append, logs=name, reduce_lr=False)
 
 
 def _phase1(
@@ -318,9 +315,7 @@ def train_transfer(
         "fine_tune_augment": fine_tune_augment, "patience": patience, "augment": augment,
         "batch_size": batch_size, "validation_split": validation_split, "test_split": test_split,
     }
-    distribution = setup_distribution(distribute, devices=devices)  # first: before TensorFlow runs anything
-    if global_batch_size is not None:
-        hyperparameters["batch_size"] = global_batch_size
+    distribution = start_distribution(distribute, devices=devices, global_batch_size=global_batch_size, hyperparameters=hyperparameters)
     folder, source, _ = resolve_image_source(data)
     config = get_blueprint("transfer").resolve(**_fine_tune_request(hyperparameters))
     schedule = fine_tune_stages(config.fine_tune_layers, config.fine_tune_epochs)  # checks the two lists agree
@@ -329,8 +324,7 @@ def train_transfer(
     if stages and distribution.custom_loop:
         raise ConfigError("fine-tuning does not run under `distribute` multiworker yet (feature extraction does); "
                           "drop `fine_tune`, or use `distribute` mirrored on one machine.")
-    run_dir = Path(out) if out else (resumable_run_dir("transfer") if resume else default_run_dir("transfer"))
-    writer = RunWriter(run_dir, overwrite, resume=resume, chief=distribution.is_chief)
+    writer = open_run("transfer", out=out, overwrite=overwrite, resume=resume, distribution=distribution)
     with distribution.scope():
         backbone = build_backbone(config.backbone, config.image_size, weights=weights or "imagenet")
     for stage in stages:
@@ -347,7 +341,7 @@ def train_transfer(
     with writer as staging:
         phase1, timings, lr_result = _phase1(model, image_data, config, seed, staging, tensorboard, verbose, find_lr, progress,
                                              distribution, writer, identity)
-        training = {"epochs_run": phase1.epochs_run, "best_epoch": phase1.best_epoch, "resumed_from_epoch": phase1.resumed_from_epoch}
+        training = training_record(phase1)
         record["distribution"] = distribution.record(config.batch_size, phase1.weights_identical)
         metrics_extra = {}
         history = phase1.history
@@ -367,18 +361,14 @@ def train_transfer(
         metrics.update(metrics_extra)
         timings["evaluate_seconds"] = time.perf_counter() - started
         record["timings"], record["training"] = timings, training
-        plots.plot_loss_curves(history, staging / "plots" / "loss.png", title=f"{config.backbone} on {Path(source).name}")
-        if lr_result is not None:
-            plots.plot_lr_finder(lr_result.learning_rates, lr_result.losses, lr_result.suggested, staging / "plots" / "lr_finder.png",
-                                 smoothed=lr_result.smoothed_losses)
-            record["lr_finder"] = {"suggested": lr_result.suggested}
+        plot_training(staging, history, title=f"{config.backbone} on {Path(source).name}", record=record, lr_result=lr_result)
         if config.augment:
             plot_augmentation_examples(model.get_layer("augmentation"), image_data, staging / "plots" / "augmentation.png")
         elif augments_fine_tuning_data(config):
             plot_augmentation_examples(build_augmentation(seed), image_data, staging / "plots" / "augmentation.png")
         record["model"] = {"backbone": {"name": config.backbone, "layers": len(fine_tunable_layers(backbone)),
                                         "feature_layer": get_backbone_spec(config.backbone).feature_layer}}
-        finish_image_run(staging, model, record, metrics, image_data.class_names)
+        finish_run(staging, model=model, record=record, metrics=metrics, json_files={CLASSES_FILE: image_data.class_names})
     return writer.finished_run()
 
 

@@ -22,12 +22,11 @@ from tfjourney import plots
 from tfjourney.baselines import classification_baselines, regression_baselines
 from tfjourney.blueprints import get_blueprint
 from tfjourney.metrics import classification_metrics, regression_metrics
-from tfjourney.models.summary import model_record
 from tfjourney.models.tabular import ColumnPlan
 from tfjourney.playground.datasets import PlaygroundData
 from tfjourney.playground.session import PlaygroundSession
-from tfjourney.reports import write_report
-from tfjourney.runs import MODEL_FILE, Run, RunWriter, load_run, new_run_record, write_json
+from tfjourney.pipelines.skeleton import HISTORY_FILE, finish_run
+from tfjourney.runs import Run, RunWriter, load_run, new_run_record
 
 NOTES = [
     "Trained live in the studio's Playground with plain SGD (no momentum), mini-batches as set there.",
@@ -89,6 +88,8 @@ def _metrics(session: PlaygroundSession, train: pd.DataFrame, test: pd.DataFrame
 def save_playground_run(session: PlaygroundSession, *, out: Path | str, command: list[str] | None = None) -> Run:
     """Write the session's current network as a new run folder at `out` (never replacing anything).
 
+    It ends as every pipeline's run does (`pipelines.skeleton.finish_run`).
+
     Args:
         session: the Playground network, as trained so far.
         out: the new run folder; RunFolderError if it exists.
@@ -109,13 +110,9 @@ def save_playground_run(session: PlaygroundSession, *, out: Path | str, command:
         }, command)
         record["playground"] = {k: v for k, v in session.settings.items() if v is not None}
         record["training"] = {"epochs_run": session.epoch, "best_epoch": session.epoch}
-        pd.DataFrame({"epoch": range(len(session.history["loss"])), **session.history}).to_csv(staging / "history.csv", index=False)
+        pd.DataFrame({"epoch": range(len(session.history["loss"])), **session.history}).to_csv(staging / HISTORY_FILE, index=False)
         metrics = _metrics(session, train, test, plans, staging)
         if session.history["loss"]:
             plots.plot_loss_curves(session.history, staging / "plots" / "loss.png", title=f"Playground on {data.source}")
-        session.model.save(staging / MODEL_FILE)
-        record["model"] = model_record(session.model)
-        write_json(staging / "run.json", record)
-        write_json(staging / "metrics.json", metrics)
-        write_report(staging)
+        finish_run(staging, model=session.model, record=record, metrics=metrics)
     return load_run(out)

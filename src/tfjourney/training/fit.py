@@ -19,6 +19,7 @@ import numpy as np
 
 from tfjourney.blueprints import OPTIMIZERS, PLATEAU_FACTOR, PLATEAU_MIN_LR, SGD_MOMENTUM
 from tfjourney.errors import ConfigError
+from tfjourney.models.heads import classifier_output
 
 
 def set_seed(seed: int) -> None:
@@ -37,6 +38,19 @@ def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimize
 
 def make_loss(name: str):
     return {"mae": "mae", "mse": "mse", "huber": keras.losses.Huber()}.get(name, name)
+
+
+def compile_classifier(model: keras.Model, n_classes: int, learning_rate: float, optimizer: str | None = None) -> None:
+    """The loss that matches the output rule (binary vs sparse categorical cross-entropy), accuracy as the metric.
+
+    `optimizer` is the tabular blueprint's key; the image blueprints, which have none, train with Adam.
+    """
+    model.compile(optimizer=make_optimizer(optimizer or "adam", learning_rate), loss=classifier_output(n_classes).loss, metrics=["accuracy"])
+
+
+def compile_regressor(model: keras.Model, loss: str, learning_rate: float, optimizer: str) -> None:
+    """The blueprint's loss and optimizer by name, mean absolute error as the metric."""
+    model.compile(optimizer=make_optimizer(optimizer, learning_rate), loss=make_loss(loss), metrics=["mae"])
 
 
 def default_callbacks(
