@@ -39,7 +39,7 @@ from tfjourney.data.tabular import load_table, split_frame  # noqa: E402
 from tfjourney.models.tabular import build_tabular_model, plan_columns  # noqa: E402
 from tfjourney.pipelines import tabular as pipeline  # noqa: E402
 from tfjourney.training.fit import compile_regressor, default_callbacks, fit, set_seed  # noqa: E402
-from tfjourney.training.tables import table_dataset  # noqa: E402
+from tfjourney.training.table_data import table_dataset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CSV = ROOT / ".." / "shared" / "data" / "insurance" / "insurance.csv"

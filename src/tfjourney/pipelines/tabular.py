@@ -48,7 +48,7 @@ from tfjourney.progress import Progress, format_duration
 from tfjourney.training.budget import plan_budget
 from tfjourney.training.fit import compile_classifier, compile_regressor, set_seed
 from tfjourney.training.lr_finder import find_learning_rate
-from tfjourney.training.tables import predict_rows, table_dataset
+from tfjourney.training.table_data import predict_rows, table_dataset
 
 
 def _task_of(kind: str, table: Table, requested: str) -> tuple[str, list[str]]:
