@@ -180,7 +180,7 @@ def test_a_fifth_blueprint_is_one_table_and_one_registration(monkeypatch, capsys
     monkeypatch.setitem(BLUEPRINTS, "toy", toy)
     monkeypatch.setitem(REGISTRY, "toy", Registration(
         "toy", reads="table", report_kind="classification", train=f"{__name__}:_toy_train",
-        predict="tfjourney.pipelines.tabular:predict_run", evaluate="tfjourney.pipelines.tabular:evaluate_run",
+        predict="tfjourney.pipelines.tables:predict_run", evaluate="tfjourney.pipelines.tables:evaluate_run",
     ))
     assert main(["train", "toy", "anything", "--size", "5", "--epochs", "2", "--quiet"]) == 0
     assert capsys.readouterr().out.startswith("Accuracy 50.0%")

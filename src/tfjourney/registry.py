@@ -127,12 +127,12 @@ _TABULAR_OPTIONS = ("target", "drop", "find_lr", "encoding", "column_types", "ke
 register(Registration(
     "regression", reads="table", report_kind="regression",
     train="tfjourney.pipelines.tabular:train_tabular", train_args=("regression",), options=_TABULAR_OPTIONS,
-    predict="tfjourney.pipelines.tabular:predict_run", evaluate="tfjourney.pipelines.tabular:evaluate_run",
+    predict="tfjourney.pipelines.tables:predict_run", evaluate="tfjourney.pipelines.tables:evaluate_run",
 ))
 register(Registration(
     "classification", reads="table", report_kind="classification",
     train="tfjourney.pipelines.tabular:train_tabular", train_args=("classification",), options=_TABULAR_OPTIONS,
-    predict="tfjourney.pipelines.tabular:predict_run", evaluate="tfjourney.pipelines.tabular:evaluate_run",
+    predict="tfjourney.pipelines.tables:predict_run", evaluate="tfjourney.pipelines.tables:evaluate_run",
 ))
 register(Registration(
     "cnn", reads="images", report_kind="image",

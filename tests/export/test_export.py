@@ -119,7 +119,7 @@ CLIENT = textwrap.dedent(
 
 def test_tflite_file_serves_raw_csv_rows_without_tfjourney(regression_export, frame_maker, tmp_path):
     """A client with only ai-edge-litert and pandas gets tfjourney predict's numbers from the raw CSV."""
-    from tfjourney.pipelines.tabular import predict_tabular
+    from tfjourney.pipelines.tables import predict_tabular
 
     run, result = regression_export
     csv = tmp_path / "rows.csv"

@@ -11,7 +11,9 @@ import pytest
 
 from tfjourney.cli import main
 from tfjourney.data.tabular import read_csv
-from tfjourney.pipelines.tabular import predict_rows, predict_tabular, train_tabular
+from tfjourney.pipelines.tables import predict_tabular, run_plans
+from tfjourney.pipelines.tabular import train_tabular
+from tfjourney.training.table_data import predict_rows
 from tfjourney.runs import load_run
 
 N = 160
@@ -90,10 +92,8 @@ def test_predict_takes_raw_rows_with_every_new_column_kind(messy_run, tmp_path):
     predicted = predict_tabular(messy_run, csv)["predicted_charges"].to_numpy()
     assert predicted.shape == (12,) and np.isfinite(predicted).all()
     run = load_run(messy_run)
-    from tfjourney.pipelines.tabular import _plans
-
     frame, _ = read_csv(csv)
-    np.testing.assert_allclose(predicted, predict_rows(run.load_model(), frame, _plans(run)).ravel(), rtol=1e-5)
+    np.testing.assert_allclose(predicted, predict_rows(run.load_model(), frame, run_plans(run)).ravel(), rtol=1e-5)
     preds_csv = tmp_path / "preds.csv"
     assert main(["predict", str(messy_run), str(csv), "--output", str(preds_csv)]) == 0
     np.testing.assert_allclose(pd.read_csv(preds_csv)["predicted_charges"], predicted, rtol=1e-4)

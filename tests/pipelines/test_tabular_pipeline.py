@@ -18,7 +18,8 @@ from tfjourney.blueprints import get_blueprint
 from tfjourney.cli import main
 from tfjourney.data.tabular import load_table, split_frame
 from tfjourney.errors import TfjourneyWarning
-from tfjourney.pipelines.tabular import evaluate_tabular, predict_tabular, train_tabular
+from tfjourney.pipelines.tables import evaluate_tabular, predict_tabular
+from tfjourney.pipelines.tabular import train_tabular
 from tfjourney.runs import load_run
 
 

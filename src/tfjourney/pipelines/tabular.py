@@ -1,5 +1,7 @@
 """Regression and classification on a table: load -> build -> train -> evaluate -> write run.
 
+Predicting and evaluating with a finished tabular run is in `pipelines/tables.py`.
+
 Example:
     >>> from tfjourney.pipelines.tabular import train_tabular
     >>> run = train_tabular("classification", "circles", seed=42, out="runs/circles")
@@ -20,30 +22,14 @@ import pandas as pd
 from tfjourney import plots
 from tfjourney.baselines import classification_baselines, dates_that_do_not_help, regression_baselines
 from tfjourney.blueprints import DEFAULT_SEED, TabularConfig, get_blueprint
-from tfjourney.data.columns import LEFT_OUT, ColumnThresholds, to_number
-from tfjourney.data.tabular import (
-    Table,
-    class_names_of,
-    encode_labels,
-    label_texts,
-    load_table,
-    read_csv,
-    split_frame,
-)
-from tfjourney.data.image_files import IMAGE_EXTENSIONS
-from tfjourney.errors import ConfigError, DataError, RunFolderError, TfjourneyNotice, TfjourneyWarning
-from tfjourney.metrics import (
-    class_probabilities,
-    classification_metrics,
-    positive_probability,
-    predicted_labels,
-    regression_metrics,
-)
-from tfjourney.models.tabular import ColumnPlan, build_tabular_model, categorical_values, plan_columns
+from tfjourney.data.columns import ColumnThresholds
+from tfjourney.data.tabular import Table, class_names_of, encode_labels, load_table, split_frame
+from tfjourney.errors import ConfigError, TfjourneyNotice
+from tfjourney.metrics import classification_metrics, positive_probability, predicted_labels, regression_metrics
+from tfjourney.models.tabular import ColumnPlan, build_tabular_model, plan_columns
 from tfjourney.models.heads import classifier_output
 from tfjourney.pipelines.skeleton import finish_run, fit_in_run, open_run, plot_training, start_distribution
-from tfjourney.registry import names_reading
-from tfjourney.runs import Run, load_run, new_run_record
+from tfjourney.runs import Run, new_run_record
 from tfjourney.progress import Progress, format_duration
 from tfjourney.training.budget import plan_budget
 from tfjourney.training.fit import compile_classifier, compile_regressor, set_seed
@@ -349,127 +335,3 @@ def _plot_boundary(model, plans, frame, y, class_names, path: Path) -> None:
     columns = [p.name for p in plans]
     predict = plots.predict_2d(lambda inputs: model.predict(inputs, verbose=0, batch_size=4096), columns)
     plots.plot_decision_boundary(predict, frame[columns].to_numpy(), y, path, class_names, feature_names=tuple(columns))
-
-
-def _read_rows(run: Run, path: str | Path) -> pd.DataFrame:
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"file not found: {path}; pass a CSV with the columns the model was trained on.")
-    frame, _ = read_csv(path, encoding=run.record["data"].get("encoding", "utf-8"))  # as the training CSV was read
-    check_columns(run, frame, str(path))
-    return frame
-
-
-def check_columns(run: Run, frame: pd.DataFrame, where: str = "the data") -> None:
-    """Every column the model was trained on must be there (extra columns are ignored)."""
-    needed = [p.name for p in _plans(run)]
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise DataError(f"{where} is missing column(s) the model needs: {', '.join(missing)}; the model was trained on: {', '.join(needed)}.")
-
-
-def _warn_unseen_categories(frame: pd.DataFrame, plans: list[ColumnPlan]) -> None:
-    """Unseen categories are handled (one out-of-vocabulary slot), but the user should know."""
-    for plan in plans:
-        if plan.kind != "categorical":
-            continue
-        unseen = sorted(set(categorical_values(frame[plan.name])) - set(plan.vocabulary))
-        if unseen:
-            examples = ", ".join(repr(v) for v in unseen[:3])
-            warnings.warn(
-                f"column {plan.name!r} has {len(unseen)} value(s) never seen in training ({examples}); "
-                "the model treats them as unknown",
-                TfjourneyWarning,
-                stacklevel=3,
-            )
-
-
-def _plans(run: Run) -> list[ColumnPlan]:
-    """The columns the model takes, as run.json recorded them (left-out columns are not needed)."""
-    return [ColumnPlan.from_dict(c) for c in run.record["data"]["columns"] if c.get("used", True) and c.get("kind") not in LEFT_OUT]
-
-
-def predict_tabular(run_dir: str | Path, input_csv: str | Path) -> pd.DataFrame:
-    """Predictions for raw CSV rows, as a DataFrame: the prediction, and class probabilities."""
-    run = load_run(run_dir, expect=names_reading("table"))
-    frame = _read_rows(run, input_csv)
-    return prediction_table(run, frame_outputs(run, run.load_model(), frame), frame.index)
-
-
-def frame_outputs(run: Run, model: keras.Model, frame: pd.DataFrame) -> np.ndarray:
-    """The model's outputs for raw rows already in memory (a DataFrame with the training columns)."""
-    check_columns(run, frame)
-    plans = _plans(run)
-    _warn_unseen_categories(frame, plans)
-    return predict_rows(model, frame, plans)
-
-
-def prediction_table(run: Run, predictions: np.ndarray, index=None) -> pd.DataFrame:
-    """Model outputs -> the columns `tfjourney predict` prints: the prediction, and class probabilities."""
-    target = run.record["data"]["target"]
-    class_names = run.record["data"]["class_names"]
-    result = pd.DataFrame(index=index if index is not None else range(len(predictions)))
-    if class_names:
-        probabilities = class_probabilities(predictions)
-        result[f"predicted_{target}"] = [class_names[i] for i in probabilities.argmax(axis=1)]
-        result["probability"] = probabilities.max(axis=1)
-        for i, name in enumerate(class_names):
-            result[f"p_{name}"] = probabilities[:, i]
-    else:
-        result[f"predicted_{target}"] = np.ravel(predictions)
-    return result
-
-
-def evaluate_tabular(run_dir: str | Path, data_csv: str | Path) -> dict:
-    """The run's metrics recomputed on another labelled CSV (same columns plus the target)."""
-    run = load_run(run_dir, expect=names_reading("table"))
-    frame = _read_rows(run, data_csv)
-    target = run.record["data"]["target"]
-    if target not in frame.columns:
-        raise DataError(f"{data_csv} has no target column {target!r}; evaluate needs the true values to compare against.")
-    class_names = run.record["data"]["class_names"]
-    if not class_names:
-        frame = frame.assign(**{target: to_number(frame[target])})
-    frame = frame[frame[target].notna()].reset_index(drop=True)
-    model = run.load_model()
-    predictions = predict_rows(model, frame, _plans(run))
-    if not class_names:
-        return regression_metrics(frame[target].to_numpy(dtype="float64"), predictions)
-    texts = label_texts(frame[target])
-    known = texts.isin(class_names)
-    if not known.all():
-        unknown = sorted(set(texts[~known]))
-        raise DataError(f"{data_csv} has target values the model never saw: {', '.join(unknown)}; the model knows: {', '.join(class_names)}.")
-    y = encode_labels(frame[target], class_names)
-    return classification_metrics(y, predictions, class_names)
-
-
-def predict_run(run: Run, inputs: list[str | Path], top_k: int | None = None, tta: bool = False) -> pd.DataFrame:
-    """`predict` for a tabular run (the registry's entry): one CSV of rows in, one prediction per row out.
-
-    Args:
-        run: a regression or classification run.
-        inputs: exactly one CSV path.
-        top_k: not used by tabular runs (every class's probability is a column already).
-        tta: test-time augmentation is for image runs; True is refused.
-
-    Returns:
-        The predictions, one row per input row.
-    """
-    _refuse_tta(run, tta)
-    if any(Path(p).suffix.lower() in IMAGE_EXTENSIONS for p in inputs):
-        raise RunFolderError(f"{run.path} is a {run.blueprint} run, which predicts from a CSV; image prediction needs a cnn or transfer run.")
-    if len(inputs) != 1:
-        raise DataError(f"a {run.blueprint} run predicts from one CSV file; pass `tfjourney predict RUN_DIR INPUT.csv`.")
-    return predict_tabular(run.path, inputs[0])
-
-
-def evaluate_run(run: Run, data: str | Path, tta: bool = False) -> dict:
-    """`evaluate` for a tabular run (the registry's entry): its metrics on another labelled CSV."""
-    _refuse_tta(run, tta)
-    return evaluate_tabular(run.path, data)
-
-
-def _refuse_tta(run: Run, tta: bool) -> None:
-    if tta:
-        raise RunFolderError(f"{run.path} is a {run.blueprint} run; `tta` (test-time augmentation) needs a cnn or transfer run.")

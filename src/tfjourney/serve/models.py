@@ -51,7 +51,7 @@ class ServedModel:
             from tfjourney.pipelines.images import image_outputs
 
             return image_outputs(self.model, batch)
-        from tfjourney.pipelines.tabular import frame_outputs
+        from tfjourney.pipelines.tables import frame_outputs
 
         return frame_outputs(self.run, self.model, batch)
 
