@@ -1,4 +1,4 @@
-"""One pipeline per blueprint, all with the same steps: load -> build -> train -> evaluate -> write run."""
+"""One pipeline per blueprint, all with the same steps: load -> build -> train -> evaluate -> write run (skeleton.py)."""
 
 from tfjourney._tensorflow import import_tensorflow_quietly
 

@@ -140,11 +140,12 @@ def plot_augmentation_examples(augmentation: keras.layers.Layer, image_data: Ima
     plots.plot_augmentation(originals, augmented, path)
 
 
-def load_images(paths: list[str | Path], image_size: int | tuple[int, int]) -> np.ndarray:
+def load_images(paths: list[str | Path], image_size: int | tuple[int, int], center_crop: bool = False) -> np.ndarray:
+    """Image files -> float32 ``[N, H, W, 3]`` 0-255 pixels (`center_crop`: the centred square first, as ImageNet does)."""
     for path in paths:
         if not Path(path).exists():
             raise DataError(f"image not found: {path}; check the path.")
-    return np.stack([read_image(p, image_size) for p in paths])
+    return np.stack([read_image(p, image_size, center_crop=center_crop) for p in paths])
 
 
 def _image_size_of(run: Run) -> list[int]:

@@ -32,8 +32,7 @@ import tensorflow as tf
 from tfjourney import plots
 from tfjourney.blueprints import DEFAULT_SEED, IMAGENET_TOP_K, TransferConfig, get_blueprint
 from tfjourney.data.image_datasets import ImageData
-from tfjourney.data.image_files import read_image
-from tfjourney.errors import ConfigError, DataError
+from tfjourney.errors import ConfigError
 from tfjourney.metrics import class_probabilities
 from tfjourney.models.backbones import DEFAULT_BACKBONE, build_backbone, build_imagenet_classifier, get_backbone_spec
 from tfjourney.models.cnn import build_augmentation
@@ -44,6 +43,7 @@ from tfjourney.pipelines.images import (
     evaluate_on_test,
     load_for_training,
     labels_of,
+    load_images,
     plot_augmentation_examples,
     resolve_image_source,
 )
@@ -383,10 +383,7 @@ def predict_imagenet(
     """The first kind of transfer learning: the pretrained model as-is, top-k ImageNet classes."""
     name = backbone or DEFAULT_BACKBONE
     spec = get_backbone_spec(name)
-    for path in paths:
-        if not Path(path).exists():
-            raise DataError(f"image not found: {path}; check the path.")
-    images = np.stack([read_image(p, spec.default_image_size, center_crop=True) for p in paths])
+    images = load_images(paths, spec.default_image_size, center_crop=True)
     probabilities = build_imagenet_classifier(name, weights=weights or "imagenet").predict(images, verbose=0)
     rows = []
     for path, top in zip(paths, decode_top_k(probabilities, k=top_k)):
