@@ -7,7 +7,8 @@ import socket
 import pytest
 
 from tfjourney.cli import main
-from tfjourney.studio.server import DEFAULT_HOST, is_loopback
+from tfjourney.studio.server import DEFAULT_HOST
+from tfjourney.web import is_loopback
 
 
 def test_loopback_by_default():

@@ -1,0 +1,131 @@
+"""What the two HTTP front ends (`tfjourney studio`, `tfjourney serve`) share: where they listen and one error shape.
+
+Both bind 127.0.0.1 unless told otherwise, warn when told otherwise (neither has a login),
+refuse a busy port with one line before loading any model, and answer every problem as
+`{"error": "..."}` with a 4xx status (500 only for a bug, logged in the server's terminal),
+never a traceback. FastAPI is imported only when an app is built, so the CLI can read the
+defaults here without paying for it.
+
+Example:
+    >>> is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import warnings
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from tfjourney.errors import ConfigError, TfjourneyError, TfjourneyWarning
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+
+DEFAULT_HOST = "127.0.0.1"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is this machine only (localhost, 127.x, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_listen_address(host: str, port: int, *, default_port: int, server: str) -> None:
+    """Refuse a port out of range or taken, with one line; warn when `host` is reachable from other machines.
+
+    Args:
+        host: the address to bind.
+        port: the TCP port.
+        default_port: the server's own default, suggested when `port` is out of range.
+        server: how the warning names the server ("the studio", "the server").
+    """
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"`port` {port} must be between 1 and 65535; the default is {default_port}.")
+    if not is_loopback(host):
+        warnings.warn(f"{server} listens on {host}, so other machines can reach it, and it has no login or TLS; "
+                      f"use `host` {DEFAULT_HOST} unless you mean it", TfjourneyWarning, stacklevel=3)
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pass another `port`, e.g. {port + 1}.") from None
+
+
+def base_url(host: str, port: int) -> str:
+    """`http://host:port`, with an IPv6 address in brackets."""
+    return f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+
+
+# ----------------------------------------------------------------------------- one error shape
+class ClientError(Exception):
+    """A request the client can fix, with its HTTP status (400 bad input, 404 unknown thing, 413 too large)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    """The one error body: `{"error": message}`."""
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def first_validation_problem(exc: RequestValidationError, *, skip: tuple[str, ...] = ("body",)) -> tuple[str, dict]:
+    """Where FastAPI's first validation problem is (dotted, without `skip` parts) and the problem itself."""
+    first = exc.errors()[0] if exc.errors() else {}
+    return ".".join(str(p) for p in first.get("loc", ()) if p not in skip), first
+
+
+def install_error_handlers(
+    app: FastAPI,
+    *,
+    server: str,
+    name: str,
+    library_error: Callable[[TfjourneyError], tuple[int, str]],
+    validation_error: Callable[[Request, RequestValidationError], Awaitable[JSONResponse]],
+) -> None:
+    """Answer every exception as `{"error": ...}`: client errors with their status, bugs with a logged 500.
+
+    Args:
+        app: the FastAPI app.
+        server: the logger's suffix and the log line's prefix ("studio", "serve").
+        name: how a 500's message names the server ("the studio", "the server").
+        library_error: a tfjourney exception -> (status, message) as this server shows it.
+        validation_error: the handler for request bodies or parameters of the wrong shape.
+    """
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException
+
+    log = logging.getLogger(f"tfjourney.{server}")
+
+    async def client_error(request: Request, exc: ClientError) -> JSONResponse:
+        return error_response(exc.status, exc.message)
+
+    async def tfjourney_error(request: Request, exc: TfjourneyError) -> JSONResponse:
+        return error_response(*library_error(exc))
+
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return error_response(exc.status_code, str(exc.detail))
+
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("%s: unexpected error on %s", server, request.url.path)
+        return error_response(500, f"{name} hit an unexpected {type(exc).__name__}; the details are in the terminal that runs it.")
+
+    app.add_exception_handler(ClientError, client_error)
+    app.add_exception_handler(TfjourneyError, tfjourney_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, unexpected)
