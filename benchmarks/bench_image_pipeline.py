@@ -24,12 +24,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-import tfjourney  # noqa: E402,F401  (first: it imports TensorFlow without the start-up noise)
+from tfjourney._tensorflow import import_tensorflow_quietly  # noqa: E402
+
+import_tensorflow_quietly()  # first: TensorFlow without its start-up noise
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from tfjourney.blueprints import DEFAULT_SEED, get_blueprint  # noqa: E402
 from tfjourney.data.image_datasets import load_image_folder  # noqa: E402
+
+_CNN = get_blueprint("cnn").resolve()
+SPLIT = {"seed": DEFAULT_SEED, "validation_split": _CNN.validation_split, "test_split": _CNN.test_split}  # as `train cnn` splits
 
 
 def _best(fn: Callable[[], int], repeats: int) -> float:
@@ -83,7 +89,7 @@ def naive_pil(paths: list[str], size: tuple[int, int]) -> int:
 def tfjourney_epochs(data_dir: Path, size: int, batch: int) -> tuple[int, float, float, float]:
     """Scan time, first-epoch (decoding) and second-epoch (cached) throughput of the train split."""
     start = time.perf_counter()
-    data = load_image_folder(data_dir, image_size=size, batch_size=batch)
+    data = load_image_folder(data_dir, image_size=size, batch_size=batch, **SPLIT)
     scan = time.perf_counter() - start
     rates = []
     for _ in range(2):
@@ -106,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"data folder {data_dir} not found; pass one as the first argument", file=sys.stderr)
         return 0
     size = (args.size, args.size)
-    probe = load_image_folder(data_dir, image_size=args.size, batch_size=args.batch)
+    probe = load_image_folder(data_dir, image_size=args.size, batch_size=args.batch, **SPLIT)
     paths = [str(p) for p, _ in probe.files["train"]]
     for p in paths:  # warm the OS page cache once, for everybody
         Path(p).read_bytes()
