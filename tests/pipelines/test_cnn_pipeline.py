@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -129,3 +130,16 @@ def test_evaluate_scores_every_test_image_and_accepts_a_subset_of_classes(stripe
     shutil.copytree(stripes_folder / "test" / "vertical", subset / "diagonal")
     with pytest.raises(DataError, match="never learned: diagonal"):
         evaluate(stripes_run, subset)
+
+
+def test_a_run_folder_named_like_an_embedded_dataset_does_not_shadow_it(tmp_path, monkeypatch):
+    """`train cnn digits --out digits` twice: the second run trains on the embedded digits again, not on the first run."""
+    from tfjourney.pipelines.images import resolve_image_source
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "digits").mkdir()
+    (tmp_path / "digits" / "run.json").write_text("{}")
+    folder, source, size = resolve_image_source("digits")
+    assert source == "embedded:digits" and folder != tmp_path / "digits" and size
+    (tmp_path / "shapes" / "circle").mkdir(parents=True)  # a user's own image folder of that name still wins
+    assert resolve_image_source("shapes") == (Path("shapes"), "shapes", None)

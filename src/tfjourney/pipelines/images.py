@@ -22,7 +22,7 @@ from tfjourney.progress import Progress
 from tfjourney.training.progress import predict_with_progress
 from tfjourney.metrics import class_probabilities, classification_metrics, predicted_labels
 from tfjourney.registry import reads_images
-from tfjourney.runs import Run
+from tfjourney.runs import RUN_FILE, Run
 
 GRID_SIZE = 20
 ONE_CALL_IMAGES = 64
@@ -41,9 +41,15 @@ def load_for_training(
 def resolve_image_source(data: str | Path) -> tuple[Path, str, int | None]:
     """A folder path, or an embedded image dataset name -> (folder, description, native image size)."""
     name = str(data)
-    if name in EMBEDDED_IMAGE_DATASETS and not Path(name).exists():
+    if name in EMBEDDED_IMAGE_DATASETS and not _shadows_embedded(Path(name)):
         return materialize_image_dataset(name), f"embedded:{name}", EMBEDDED_IMAGE_SIZES[name]
     return Path(data), str(data), None
+
+
+def _shadows_embedded(path: Path) -> bool:
+    """A local path named like an embedded dataset is used instead, unless it is a run folder:
+    `train cnn digits --out digits` must not make the next `train cnn digits` train on that run."""
+    return path.exists() and not (path / RUN_FILE).is_file()
 
 
 def labels_of(image_data: ImageData, split: str) -> np.ndarray:
