@@ -17,7 +17,7 @@ from tfjourney.cli import main
 from tfjourney.errors import ConfigError
 from tfjourney.models.backbones import build_backbone
 from tfjourney.models.transfer import build_transfer_model, fine_tunable_layers, unfreeze_top_layers
-from tfjourney.pipelines.transfer import augmented, fine_tune_training_data
+from tfjourney.training.fine_tune import augmented, fine_tune_training_data
 from tfjourney.runs import load_run
 
 

@@ -54,7 +54,13 @@ from tfjourney.runs import Run, RunWriter, new_run_record
 from tfjourney.training.checkpoint import prepare_checkpoint
 from tfjourney.training.distributed import Distribution
 from tfjourney.training.embeddings import embed, embedding_dataset
-from tfjourney.training.fine_tune import StageResult, fine_tune_in_stages, fine_tune_stages
+from tfjourney.training.fine_tune import (
+    StageResult,
+    augments_fine_tuning_data,
+    fine_tune_in_stages,
+    fine_tune_stages,
+    fine_tune_training_data,
+)
 from tfjourney.training.fit import FitResult, compile_classifier, fit, set_seed
 from tfjourney.training.lr_finder import LRFinderResult, find_learning_rate
 from tfjourney.training.progress import epoch_callbacks, predict_with_progress
@@ -144,31 +150,6 @@ def _phase1(
 
 
 # ----------------------------------------------------------------------------- phase 2: fine-tuning in stages
-def augmented(dataset: tf.data.Dataset, seed: int) -> tf.data.Dataset:
-    """Training batches through random flips, rotations and zooms, in the input pipeline.
-
-    Applied in tf.data rather than in the model, so the saved model stays what phase 1
-    built; a sequential map keeps the random draws, and so the run, repeatable.
-    """
-    augmentation = build_augmentation(seed)
-    return dataset.map(lambda images, labels: (augmentation(images, training=True), labels))
-
-
-def fine_tunes(config: TransferConfig) -> bool:
-    """Whether phase 2 runs: `fine_tune` on and at least one stage in the schedule."""
-    return config.fine_tune and tuple(config.fine_tune_layers) != (0,)
-
-
-def augments_fine_tuning_data(config: TransferConfig) -> bool:
-    """Phase 2 adds its own augmentation only when it runs, is asked for, and the model does not augment already."""
-    return fine_tunes(config) and config.fine_tune_augment and not config.augment
-
-
-def fine_tune_training_data(image_data: ImageData, config: TransferConfig, seed: int) -> tf.data.Dataset:
-    """Phase 2's training images: augmented where `augments_fine_tuning_data` says so."""
-    return augmented(image_data.train, seed) if augments_fine_tuning_data(config) else image_data.train
-
-
 def _phase2(
     model, backbone, image_data, config, seed, phase1: FitResult, staging: Path, tensorboard: bool, verbose, progress: Progress | None
 ) -> list[StageResult]:

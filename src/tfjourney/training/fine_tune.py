@@ -31,7 +31,10 @@ import_tensorflow_quietly()  # before Keras loads: TensorFlow's native start-up 
 import keras
 import tensorflow as tf
 
+from tfjourney.blueprints import TransferConfig
+from tfjourney.data.image_datasets import ImageData
 from tfjourney.errors import ConfigError
+from tfjourney.models.cnn import build_augmentation
 from tfjourney.models.heads import classifier_output
 from tfjourney.models.transfer import unfreeze_top_layers, unfrozen_blocks
 from tfjourney.training.fit import fit, set_seed
@@ -122,6 +125,32 @@ def discriminative_optimizer(blocks: list[list[keras.layers.Layer]], learning_ra
         for variable in (w for layer in block for w in layer.weights):
             optimizer_map[variable.path] = block_optimizer
     return keras.optimizers.MultiOptimizer(optimizer_map)
+
+
+# ----------------------------------------------------------------------------- phase 2's training images
+def augmented(dataset: tf.data.Dataset, seed: int) -> tf.data.Dataset:
+    """Training batches through random flips, rotations and zooms, in the input pipeline.
+
+    Applied in tf.data rather than in the model, so the saved model stays what phase 1
+    built; a sequential map keeps the random draws, and so the run, repeatable.
+    """
+    augmentation = build_augmentation(seed)
+    return dataset.map(lambda images, labels: (augmentation(images, training=True), labels))
+
+
+def fine_tunes(config: TransferConfig) -> bool:
+    """Whether phase 2 runs: `fine_tune` on and at least one stage in the schedule."""
+    return config.fine_tune and tuple(config.fine_tune_layers) != (0,)
+
+
+def augments_fine_tuning_data(config: TransferConfig) -> bool:
+    """Phase 2 adds its own augmentation only when it runs, is asked for, and the model does not augment already."""
+    return fine_tunes(config) and config.fine_tune_augment and not config.augment
+
+
+def fine_tune_training_data(image_data: ImageData, config: TransferConfig, seed: int) -> tf.data.Dataset:
+    """Phase 2's training images: augmented where `augments_fine_tuning_data` says so."""
+    return augmented(image_data.train, seed) if augments_fine_tuning_data(config) else image_data.train
 
 
 def _best(history: dict[str, list[float]], key: str = "val_loss") -> float | None:
