@@ -19,9 +19,13 @@ BATCH, SIZE, WARMUP, REPEATS = 32, 224, 2, 5
 
 
 def images_per_second() -> float:
-    """Median throughput of Keras's compiled inference step (predict_on_batch) over several batches."""
-    model = build_backbone("efficientnet_lite0", image_size=SIZE, weights=None)
-    batch = np.random.default_rng(0).uniform(0, 255, (BATCH, SIZE, SIZE, 3)).astype(np.float32)
+    """The EfficientNet-Lite0 backbone (random weights) through `forward_images_per_second`."""
+    return forward_images_per_second(build_backbone("efficientnet_lite0", image_size=SIZE, weights=None), SIZE)
+
+
+def forward_images_per_second(model, size: int) -> float:
+    """Median throughput of Keras's compiled inference step (predict_on_batch) on one ready batch."""
+    batch = np.random.default_rng(0).uniform(0, 255, (BATCH, size, size, 3)).astype(np.float32)
     for _ in range(WARMUP):
         model.predict_on_batch(batch)
     timings = []

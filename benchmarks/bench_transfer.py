@@ -25,6 +25,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from bench_backbone import BATCH, forward_images_per_second  # the same figure bench_backbone.py prints
 from tfjourney.blueprints import get_blueprint
 from tfjourney.data.image_datasets import load_image_folder
 from tfjourney.models.backbones import build_backbone
@@ -33,22 +34,9 @@ from tfjourney.pipelines.images import labels_of
 from tfjourney.training.embeddings import embed, embedding_dataset
 from tfjourney.training.fit import compile_classifier, set_seed
 
-EPOCHS, SEED, BATCH, REPEATS = 5, 42, 32, 5
+EPOCHS, SEED = 5, 42
 _TRANSFER = get_blueprint("transfer").resolve()
 SPLITS = {"validation_split": _TRANSFER.validation_split, "test_split": _TRANSFER.test_split}  # as `train transfer` splits
-
-
-def forward_images_per_second(features: keras.Model, size: int) -> float:
-    """bench_backbone.py's figure: median of Keras's compiled inference step on one ready batch."""
-    batch = np.random.default_rng(0).uniform(0, 255, (BATCH, size, size, 3)).astype(np.float32)
-    for _ in range(2):
-        features.predict_on_batch(batch)
-    timings = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        features.predict_on_batch(batch)
-        timings.append(time.perf_counter() - started)
-    return BATCH / float(np.median(timings))
 
 
 class _BatchClock:

@@ -11,7 +11,6 @@ import argparse
 import json
 import logging
 import os
-import re
 import signal
 import sys
 import threading
@@ -23,7 +22,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 from tfjourney import __version__  # noqa: E402
 from tfjourney.blueprints import BACKBONES, DEFAULT_SEED, IMAGENET_TOP_K, PREDICT_TOP_K  # noqa: E402
-from tfjourney.errors import TfjourneyError, TfjourneyNotice, TfjourneyWarning  # noqa: E402
+from tfjourney.errors import TfjourneyError, TfjourneyNotice, TfjourneyWarning, show_setting_names  # noqa: E402
 
 EXIT_USAGE = 2
 
@@ -491,7 +490,7 @@ def _chosen(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argpar
 
 def _with_flags(message: str, flags: dict[str, str]) -> str:
     """Library messages name config keys in backticks (`image_size`); on the command line they are flags."""
-    return re.sub(r"`(\w+)`", lambda m: flags.get(m.group(1), m.group(0)), message)
+    return show_setting_names(message, lambda name: flags.get(name, f"`{name}`"))
 
 
 def _warning_printer(flags: dict[str, str]):

@@ -1,8 +1,23 @@
 """The exceptions tfjourney raises for bad input.
 
 Every message is one line that says what was wrong *and* how to fix it; the CLI
-prints it and exits with code 2 instead of showing a traceback.
+prints it and exits with code 2 instead of showing a traceback. A message names a
+setting by its keyword argument in backticks (`out`); each front end shows those
+names its own way through `show_setting_names` (the CLI as flags, the studio as plain
+words, a report as code).
 """
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_SETTING_NAME = re.compile(r"`(\w+)`")
+
+
+def show_setting_names(message: str, show: Callable[[str], str]) -> str:
+    """`message` with every backticked setting name (`keep`) replaced by `show(name)`."""
+    return _SETTING_NAME.sub(lambda match: show(match.group(1)), message)
 
 
 class TfjourneyError(Exception):
@@ -19,6 +34,10 @@ class ConfigError(TfjourneyError, ValueError):
 
 class RunFolderError(TfjourneyError):
     """A run folder is missing, incomplete, of the wrong kind, or would be overwritten."""
+
+
+class UnknownRunError(RunFolderError):
+    """No run has the id asked for (the studio answers 404)."""
 
 
 class DownloadError(TfjourneyError):

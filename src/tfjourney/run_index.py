@@ -18,7 +18,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tfjourney.errors import RunFolderError
+from tfjourney.errors import RunFolderError, UnknownRunError
 from tfjourney.reports.headline import headline
 from tfjourney.reports.views import dataset_name
 from tfjourney.runs import METRICS_FILE, RUN_FILE
@@ -99,8 +99,8 @@ def find_runs(root: Path | str) -> list[RunEntry]:
 
 
 def resolve_run(root: Path | str, identifier: str) -> RunEntry:
-    """The run with this id in a fresh listing of `root`; RunFolderError when there is none."""
+    """The run with this id in a fresh listing of `root`; UnknownRunError when there is none."""
     for entry in find_runs(root):
         if entry.id == identifier:
             return entry
-    raise RunFolderError(f"no run with id {identifier!r} under the studio's runs folder; reload the Runs page to see the current ids.")
+    raise UnknownRunError(f"no run with id {identifier!r} under the studio's runs folder; reload the Runs page to see the current ids.")

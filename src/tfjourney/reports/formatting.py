@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 from markupsafe import Markup, escape
+
+from tfjourney.errors import show_setting_names
 
 # Display names and one-line explanations for metrics a learner meets on the journey.
 _METRIC_LABELS = {
@@ -105,7 +106,7 @@ def no_link(text: Any) -> Markup:
 
 def with_keys(text: Any) -> Markup:
     """`no_link`, with the setting names a message puts in backticks (`keep`) shown as code."""
-    return Markup(re.sub(r"`(\w+)`", r"<code>\1</code>", str(no_link(text))))
+    return Markup(show_setting_names(str(no_link(text)), lambda name: f"<code>{name}</code>"))
 
 
 def metric_hint(name: str) -> str:

@@ -9,8 +9,6 @@ from fastapi.responses import JSONResponse
 from tfjourney.errors import TfjourneyError
 from tfjourney.web import ClientError, error_response, first_validation_problem, install_error_handlers as _install
 
-__all__ = ["ServeError", "error_response", "install_error_handlers"]
-
 
 class ServeError(ClientError):
     """A request the client can fix, with its HTTP status."""

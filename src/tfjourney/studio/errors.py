@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from tfjourney.errors import RunFolderError, TfjourneyError
+from tfjourney.errors import TfjourneyError, UnknownRunError, show_setting_names
 from tfjourney.web import ClientError, error_response, first_validation_problem, install_error_handlers as _install
 
 
@@ -18,12 +16,11 @@ class ApiError(ClientError):
 
 def plain(message: str) -> str:
     """Library messages name settings as keys in backticks (`layer`); a page shows them as plain words."""
-    return re.sub(r"`(\w+)`", r"\1", message)
+    return show_setting_names(message, str)
 
 
 def _library_error(exc: TfjourneyError) -> tuple[int, str]:
-    unknown_run = isinstance(exc, RunFolderError) and "no run with id" in str(exc)
-    return 404 if unknown_run else 400, plain(str(exc))
+    return 404 if isinstance(exc, UnknownRunError) else 400, plain(str(exc))
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
