@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 from sklearn.metrics import confusion_matrix  # noqa: E402
 
 from tfjourney.metrics import predicted_labels  # noqa: E402
@@ -60,6 +61,7 @@ def plot_loss_curves(history, path: Path | str | None = None, title: str = "") -
             ax.plot(epochs, history[f"val_{name}"], color=VAL_COLOR, label=f"validation {name}")
         ax.set_title(name.replace("_", " ").capitalize())
         ax.set_xlabel("Epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
         ax.legend()
@@ -85,7 +87,11 @@ def compare_historys(original_history, new_history, initial_epochs: int = 5, pat
 
 
 def plot_stage_histories(
-    histories: list, stage_starts: list[int], path: Path | str | None = None, labels: list[str] | None = None
+    histories: list,
+    stage_starts: list[int],
+    path: Path | str | None = None,
+    labels: list[str] | None = None,
+    rolled_back: list[bool] | None = None,
 ) -> plt.Figure:
     """Feature extraction and every fine-tuning stage as one set of curves, a dashed marker at each stage's start.
 
@@ -96,11 +102,15 @@ def plot_stage_histories(
         stage_starts: the epoch (1-based) each stage after the first starts at.
         path: where to save the PNG (None: only return the figure).
         labels: one legend label per marker (default "stage 1", "stage 2", ...).
+        rolled_back: per stage, whether its weights were discarded; those epochs are shaded grey,
+            since the next stage starts from the weights before them.
 
     Returns:
         The figure.
     """
     dicts = [_history_dict(h) for h in histories]
+    epochs = sum(len(next(iter(d.values()), [])) for d in dicts)
+    ends = [start - 0.5 for start in stage_starts[1:]] + [epochs + 0.5]
     names = [n for n in _metric_names(dicts[0]) if all(n in d for d in dicts[1:])] or ["loss"]
     labels = labels or [f"stage {i}" for i in range(1, len(stage_starts) + 1)]
     markers = plt.get_cmap("Greys")(np.linspace(0.45, 0.85, max(len(stage_starts), 1)))
@@ -112,6 +122,10 @@ def plot_stage_histories(
                 ax.plot(np.arange(1, len(values) + 1), values, color=color, label=f"{label} {name}")
         for start, label, color in zip(stage_starts, labels, markers):
             ax.axvline(start - 0.5, color=color, linestyle="--", label=label)
+        for start, end, discarded in zip(stage_starts, ends, rolled_back or []):
+            if discarded:
+                ax.axvspan(start - 0.5, end, color="0.85", alpha=0.5, linewidth=0)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         title = "feature extraction then fine-tuning" if len(stage_starts) == 1 else f"feature extraction then {len(stage_starts)} fine-tuning stages"
         ax.set_title(f"{name.replace('_', ' ').capitalize()}: {title}")
         ax.set_xlabel("Epoch")

@@ -93,6 +93,14 @@ def partial_dir(run_dir: Path | str) -> Path:
     return target.with_name(f".{target.name}{PARTIAL_SUFFIX}")
 
 
+def finished_name(folder: Path | str) -> str:
+    """The run folder's name, for the folder itself or for its in-progress `.NAME.partial` sibling."""
+    name = Path(os.path.abspath(folder)).name
+    if name.startswith(".") and name.endswith(PARTIAL_SUFFIX):
+        return name[1 : -len(PARTIAL_SUFFIX)]
+    return name
+
+
 def has_checkpoint(folder: Path) -> bool:
     return (folder / CHECKPOINT_DIR).is_dir() or (folder / f"{CHECKPOINT_DIR}.old").is_dir()
 
@@ -104,7 +112,7 @@ def resumable_run_dir(blueprint: str, root: Path | str = "runs") -> Path:
     )
     if not candidates:
         raise RunFolderError(f"`resume`: there is no unfinished {blueprint} run in {root}/ to resume; run without `resume` to start one.")
-    return candidates[-1].with_name(candidates[-1].name[1 : -len(PARTIAL_SUFFIX)])
+    return candidates[-1].with_name(finished_name(candidates[-1]))
 
 
 class RunWriter:

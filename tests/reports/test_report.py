@@ -53,6 +53,13 @@ def test_report_opens_with_headline_and_is_self_contained(runs, name):
         assert f'id="{section}"' in html
 
 
+def test_report_written_by_the_pipeline_names_the_run_folder_not_its_staging_folder(runs):
+    """The pipeline renders report.html inside the hidden `.NAME.partial` folder, before it is renamed into place."""
+    html = (runs["binary"] / "report.html").read_text(encoding="utf-8")  # as written, not re-rendered
+    assert "partial" not in html
+    assert "run binary</span>" in html and "· binary · tfjourney</title>" in html
+
+
 def test_regression_report_shows_mae_baselines_and_scatter(runs):
     html = _html(runs["regression"])
     metrics = json.loads((runs["regression"] / "metrics.json").read_text())

@@ -333,7 +333,7 @@ def train_transfer(
             training = {**_stage_training_record(phase1, results), "resumed_from_epoch": phase1.resumed_from_epoch}
             histories = [phase1.history] + [stage.history for stage in results]
             plots.plot_stage_histories(histories, [stage.start_epoch for stage in results], staging / "plots" / "compare_histories.png",
-                                       labels=[_stage_label(stage) for stage in results])
+                                       labels=[_stage_label(stage) for stage in results], rolled_back=[not stage.kept for stage in results])
             history = {k: [v for h in histories for v in h.get(k, [])] for k in phase1.history}
         started = time.perf_counter()
         metrics = evaluate_on_test(model, image_data, staging, progress)

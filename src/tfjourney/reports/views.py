@@ -31,7 +31,7 @@ from tfjourney.reports.formatting import (
 )
 from tfjourney.reports.headline import headline
 from tfjourney.registry import REGISTRY
-from tfjourney.runs import MODEL_FILE, load_run
+from tfjourney.runs import MODEL_FILE, finished_name, load_run
 
 HISTORY_FILE = "history.csv"
 CLASSES_FILE = "classes.json"
@@ -103,10 +103,7 @@ def _class_names(run_dir: Path, record: dict) -> list[str]:
 
 def run_name(run_dir: Path) -> str:
     """The folder's name, also while the pipeline still writes into its hidden staging sibling."""
-    name = Path(run_dir).resolve().name
-    if name.startswith(".") and ".partial-" in name:
-        return name[1:].split(".partial-")[0]
-    return name
+    return finished_name(Path(run_dir).resolve())
 
 
 def run_kind(record: dict) -> str:
