@@ -47,7 +47,11 @@ SCHEDULES = {  # name -> stage layers, epochs per stage, phase-2 rate factor, lr
 
 # ----------------------------------------------------------------------------- prepare (needs tfjourney)
 def prepare(data_dir: Path, bundle: Path) -> None:
-    """Write the backbone and the photos, decoded and resized by tfjourney's own image pipeline."""
+    """Write the backbone, and the photos decoded and resized with the ops of tfjourney's image loader.
+
+    The photos are saved as JPEG (quality 95) to keep the bundle small enough to carry, so their
+    pixels differ slightly from what `train transfer` sees.
+    """
     import tensorflow as tf
 
     from tfjourney.blueprints import get_blueprint
@@ -218,12 +222,14 @@ def run(bundle: Path, seeds: list[int], schedules: list[str], budget: float, out
     started, study, records = time.perf_counter(), Study(bundle), []
     print(f"{len(study.y)} training photos, {len(study.y_test)} test photos, Keras backend {keras.backend.backend()}", flush=True)
     for seed in seeds:
+        if time.perf_counter() - started > budget:
+            print("time budget spent", flush=True)
+            break
         train, val = validation_split(study.y, seed)
         phase1 = study.phase1(seed, train, val)
         for name in schedules:
             if time.perf_counter() - started > budget:
-                print("time budget spent", flush=True)
-                return summarise(records)
+                break  # the seed loop says so
             try:
                 record = {"seed": seed, "schedule": name, "fe": phase1["accuracy"],
                           **study.fine_tune(seed, train, val, phase1, SCHEDULES[name])}
@@ -239,21 +245,23 @@ def run(bundle: Path, seeds: list[int], schedules: list[str], budget: float, out
 
 
 def _seeds(text: str) -> list[int]:
-    if "-" in text:
-        first, last = text.split("-")
-        return list(range(int(first), int(last) + 1))
-    return [int(s) for s in text.split(",")]
+    """'0-3,7' -> [0, 1, 2, 3, 7]."""
+    seeds = []
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        seeds += list(range(int(first), int(last or first) + 1))
+    return seeds
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("prepare", help="write the backbone and resized photos (needs tfjourney)")
-    p.add_argument("data", type=Path, nargs="?", default=Path(__file__).resolve().parents[2] / "shared/data/food101_3class")
+    p.add_argument("data", type=Path, help="an image folder with train/ and test/ class folders")
     p.add_argument("--to", type=Path, required=True)
     r = commands.add_parser("run", help="run the schedules on many seeds (Keras 3, any backend)")
     r.add_argument("bundle", type=Path)
-    r.add_argument("--seeds", type=_seeds, default=_seeds("0-9"))
+    r.add_argument("--seeds", type=_seeds, default=_seeds("0-9"), help="e.g. 0-9 or 0-3,7 (default 0-9)")
     r.add_argument("--schedules", default=",".join(SCHEDULES), help=f"comma-separated, from: {', '.join(SCHEDULES)}")
     r.add_argument("--budget", type=float, default=float("inf"), help="seconds; no new run starts after it")
     r.add_argument("--out", type=Path, help="append each run's record to this JSON-lines file")

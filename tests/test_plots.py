@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from matplotlib.patches import Rectangle
 
@@ -14,8 +15,15 @@ def _history(epochs: int, start: float) -> dict[str, list[float]]:
 
 
 def _shaded_spans(ax) -> list[tuple[float, float]]:
-    spans = [p for p in ax.patches if isinstance(p, Rectangle)]
-    return sorted((p.get_x(), p.get_x() + p.get_width()) for p in spans)
+    """The x extent of each axvspan (a Rectangle from matplotlib 3.9, a Polygon before)."""
+    spans = []
+    for patch in ax.patches:
+        if isinstance(patch, Rectangle):
+            spans.append((patch.get_x(), patch.get_x() + patch.get_width()))
+        else:
+            xs = np.asarray(patch.get_xy())[:, 0]
+            spans.append((float(xs.min()), float(xs.max())))
+    return sorted(spans)
 
 
 def test_stage_histories_mark_each_stage_and_shade_only_rolled_back_ones(tmp_path):
@@ -32,6 +40,11 @@ def test_stage_histories_mark_each_stage_and_shade_only_rolled_back_ones(tmp_pat
     assert all(float(tick).is_integer() for tick in ax.get_xticks())
     assert (tmp_path / "stages.png").stat().st_size > 0
     plt.close(fig)
+
+
+def test_rolled_back_needs_one_flag_per_stage():
+    with pytest.raises(ValueError, match="one flag per stage"):
+        plot_stage_histories([_history(2, 1.0), _history(3, 0.9)], [3], rolled_back=[True, False])
 
 
 def test_last_stage_rolled_back_shades_to_the_last_epoch():

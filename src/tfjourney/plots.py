@@ -108,6 +108,8 @@ def plot_stage_histories(
     Returns:
         The figure.
     """
+    if rolled_back is not None and len(rolled_back) != len(stage_starts):
+        raise ValueError(f"rolled_back has {len(rolled_back)} entries for {len(stage_starts)} stages; pass one flag per stage.")
     dicts = [_history_dict(h) for h in histories]
     epochs = sum(len(next(iter(d.values()), [])) for d in dicts)
     ends = [start - 0.5 for start in stage_starts[1:]] + [epochs + 0.5]

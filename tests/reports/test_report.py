@@ -53,11 +53,14 @@ def test_report_opens_with_headline_and_is_self_contained(runs, name):
         assert f'id="{section}"' in html
 
 
-def test_report_written_by_the_pipeline_names_the_run_folder_not_its_staging_folder(runs):
+def test_report_written_by_the_pipeline_names_the_run_folder_not_its_staging_folder(tmp_path):
     """The pipeline renders report.html inside the hidden `.NAME.partial` folder, before it is renamed into place."""
-    html = (runs["binary"] / "report.html").read_text(encoding="utf-8")  # as written, not re-rendered
+    from tfjourney.pipelines.tabular import train_tabular
+
+    run_dir = train_tabular("classification", "circles", out=tmp_path / "named", epochs=1, seed=0).path
+    html = (run_dir / "report.html").read_text(encoding="utf-8")  # as the pipeline wrote it; no test re-renders this one
     assert "partial" not in html
-    assert "run binary</span>" in html and "· binary · tfjourney</title>" in html
+    assert "run named</span>" in html and "· named · tfjourney</title>" in html
 
 
 def test_regression_report_shows_mae_baselines_and_scatter(runs):
