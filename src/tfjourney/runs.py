@@ -26,6 +26,8 @@ from tfjourney.errors import RunFolderError
 RUN_FILE = "run.json"
 METRICS_FILE = "metrics.json"
 MODEL_FILE = "model.keras"
+HISTORY_FILE = "history.csv"  # one row per epoch, every phase
+CLASSES_FILE = "classes.json"  # an image run's class names, in label order
 REQUIRED_FILES = (RUN_FILE, METRICS_FILE)
 _PACKAGES = ("tfjourney", "tensorflow-cpu", "tensorflow", "keras", "numpy", "pandas", "scikit-learn")
 

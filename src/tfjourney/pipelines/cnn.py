@@ -20,8 +20,7 @@ from tfjourney.pipelines.images import (
     resolve_image_source,
 )
 from tfjourney.pipelines.skeleton import finish_run, fit_in_run, open_run, plot_training, start_distribution
-from tfjourney.reports.views import CLASSES_FILE
-from tfjourney.runs import Run, new_run_record
+from tfjourney.runs import CLASSES_FILE, Run, new_run_record
 from tfjourney.progress import Progress
 from tfjourney.training.fit import compile_classifier, set_seed
 

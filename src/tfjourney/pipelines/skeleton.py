@@ -27,7 +27,7 @@ import keras
 from tfjourney import plots
 from tfjourney.models.summary import model_record
 from tfjourney.reports import write_report
-from tfjourney.runs import METRICS_FILE, MODEL_FILE, RUN_FILE, RunWriter, default_run_dir, resumable_run_dir, write_json
+from tfjourney.runs import HISTORY_FILE, METRICS_FILE, MODEL_FILE, RUN_FILE, RunWriter, default_run_dir, resumable_run_dir, write_json
 from tfjourney.progress import Progress
 from tfjourney.training.checkpoint import prepare_checkpoint
 from tfjourney.training.distributed import Distribution, setup_distribution
@@ -35,7 +35,6 @@ from tfjourney.training.fit import FitResult, default_callbacks, fit
 from tfjourney.training.lr_finder import LRFinderResult
 from tfjourney.training.progress import epoch_callbacks
 
-HISTORY_FILE = "history.csv"
 
 
 def start_distribution(distribute: str, *, devices: int | None, global_batch_size: int | None, hyperparameters: dict) -> Distribution:

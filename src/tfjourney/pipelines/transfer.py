@@ -49,8 +49,7 @@ from tfjourney.pipelines.images import (
 )
 from tfjourney.pipelines.skeleton import finish_run, open_run, plot_training, run_callbacks, start_distribution, training_record
 from tfjourney.progress import Progress, per_second
-from tfjourney.reports.views import CLASSES_FILE
-from tfjourney.runs import Run, RunWriter, new_run_record
+from tfjourney.runs import CLASSES_FILE, Run, RunWriter, new_run_record
 from tfjourney.training.checkpoint import prepare_checkpoint
 from tfjourney.training.distributed import Distribution
 from tfjourney.training.embeddings import embed, embedding_dataset

@@ -25,8 +25,8 @@ from tfjourney.metrics import classification_metrics, regression_metrics
 from tfjourney.models.tabular import ColumnPlan
 from tfjourney.playground.datasets import PlaygroundData
 from tfjourney.playground.session import PlaygroundSession
-from tfjourney.pipelines.skeleton import HISTORY_FILE, finish_run
-from tfjourney.runs import Run, RunWriter, load_run, new_run_record
+from tfjourney.pipelines.skeleton import finish_run
+from tfjourney.runs import HISTORY_FILE, Run, RunWriter, load_run, new_run_record
 
 NOTES = [
     "Trained live in the studio's Playground with plain SGD (no momentum), mini-batches as set there.",

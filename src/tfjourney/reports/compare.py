@@ -18,8 +18,8 @@ from tfjourney.reports.headline import headline
 from tfjourney.reports.embedding import embed_figure, relative_link
 from tfjourney.reports.formatting import format_metric, lower_is_better, metric_label
 from tfjourney.reports.report import REPORT_FILE, render, write_report, written_by_tfjourney
-from tfjourney.reports.views import dataset_name, read_history, run_kind, run_name
-from tfjourney.runs import Run, load_run
+from tfjourney.reports.views import dataset_name, read_history, run_kind
+from tfjourney.runs import Run, finished_name, load_run
 
 COMPARE_FILE = "compare.html"
 
@@ -135,8 +135,8 @@ def _overlay_png(runs: list[Run]) -> tuple[str | None, list[str], bool]:
 
     from tfjourney.plots import plt
 
-    histories = {run_name(run.path): read_history(run.path) for run in runs}
-    blueprints = {run_name(run.path): run.blueprint for run in runs}
+    histories = {finished_name(run.path): read_history(run.path) for run in runs}
+    blueprints = {finished_name(run.path): run.blueprint for run in runs}
     missing = [name for name, h in histories.items() if not h or "loss" not in h]
     colors = plt.get_cmap("tab10").colors
     color_of = {name: colors[i % len(colors)] for i, name in enumerate(histories)}
@@ -208,7 +208,7 @@ def _compare_view(runs: list[Run], out: Path, links: list[str] | None = None) ->
     links = links or [relative_link(run.path / REPORT_FILE, out) for run in runs]
     rows = [
         {
-            "name": run_name(run.path),
+            "name": finished_name(run.path),
             "link": link,
             "blueprint": run.blueprint,
             "dataset": dataset_name(run.record),

@@ -31,10 +31,8 @@ from tfjourney.reports.formatting import (
 )
 from tfjourney.reports.headline import headline
 from tfjourney.registry import REGISTRY
-from tfjourney.runs import MODEL_FILE, finished_name, load_run
+from tfjourney.runs import CLASSES_FILE, HISTORY_FILE, MODEL_FILE, finished_name, load_run
 
-HISTORY_FILE = "history.csv"
-CLASSES_FILE = "classes.json"
 
 # The headline metric of each family and what it is compared against.
 _COMPARISONS = {
@@ -99,11 +97,6 @@ def _class_names(run_dir: Path, record: dict) -> list[str]:
             return []
         names = loaded  # write_classes stores a plain list of names
     return [str(n) for n in names] if isinstance(names, list) else []
-
-
-def run_name(run_dir: Path) -> str:
-    """The folder's name, also while the pipeline still writes into its hidden staging sibling."""
-    return finished_name(Path(run_dir).resolve())
 
 
 def run_kind(record: dict) -> str:
@@ -511,7 +504,7 @@ def report_view(run_dir: Path | str) -> dict:
     kind = run_kind(record)
     class_names = _class_names(run_dir, record)
     view = {
-        "name": run_name(run_dir),
+        "name": finished_name(run_dir),  # also while the pipeline still writes into the staging folder
         "kind": kind,
         "blueprint_name": record.get("blueprint", "?"),
         "dataset": dataset_name(record),

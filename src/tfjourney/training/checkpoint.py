@@ -35,8 +35,8 @@ import keras
 import numpy as np
 
 from tfjourney.errors import RunFolderError
+from tfjourney.runs import CHECKPOINT_DIR, HISTORY_FILE
 
-CHECKPOINT_DIR = "checkpoint"
 STATE_FILE = "state.json"
 _EARLY_STOPPING_KEYS = ("wait", "stopped_epoch", "best", "best_epoch")
 _PLATEAU_KEYS = ("wait", "best", "cooldown_counter")
@@ -192,7 +192,7 @@ def prepare_checkpoint(writer, staging: Path, *, watch: list[keras.callbacks.Cal
         if state is None:
             raise RunFolderError(f"`resume`: the checkpoint in {writer.partial} cannot be read; run without `resume` to start over.")
         check_same_run(state, identity)
-        keep_history_rows(staging / "history.csv", int(state["epoch"]))
+        keep_history_rows(staging / HISTORY_FILE, int(state["epoch"]))
     folder = staging / CHECKPOINT_DIR if writer.chief else None
     return EpochCheckpoint(folder, watch=watch, state=state, identity=identity)
 
