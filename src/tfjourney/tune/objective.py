@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -62,6 +63,7 @@ class Search:
         import optuna
 
         values = space.suggest(trial)
+        trial.set_user_attr("worker", int(os.environ.get("TFJOURNEY_TUNE_WORKER", "0") or 0))
         try:
             config = self.resolved(values)
         except ConfigError as exc:  # e.g. a kernel that does not fit the image after strides: not a config to score

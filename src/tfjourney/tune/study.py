@@ -25,7 +25,7 @@ from typing import Any, Callable
 from tfjourney.blueprints import DEFAULT_SEED, format_value
 from tfjourney.errors import ConfigError
 from tfjourney.tune.space import SearchSpace, search_space
-from tfjourney.tune.storage import open_storage, redact, sqlite_url
+from tfjourney.tune.storage import fail_stale_trials, open_storage, redact, sqlite_url
 
 SAMPLERS = ("tpe", "random", "grid")
 PRUNERS = ("hyperband", "median", "none")
@@ -147,6 +147,7 @@ def _tune_in(folder, url, name, blueprint, data, target, drop, trials, seconds, 
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # our own line per trial instead of Optuna's log
     storage = open_storage(url)
+    _check_folder_holds_only(storage, url, folder, name)
     from tfjourney.tune.objective import make_search
 
     search = make_search(blueprint, data, target=target, fixed=searched.fixed, seed=seed, drop=drop)
@@ -156,7 +157,7 @@ def _tune_in(folder, url, name, blueprint, data, target, drop, trials, seconds, 
                                     load_if_exists=True)
     _check_identity(the_study, identity, name)
     _start(the_study, identity, searched, worker)
-    optuna.storages.fail_stale_trials(the_study)  # trials whose worker died long enough ago: failed, and queued again
+    fail_stale_trials(the_study)  # trials whose worker died long enough ago: failed, and queued again
     done = _count(the_study)
     if done < trials:
         deadline = time.monotonic() + seconds if seconds else None
@@ -224,6 +225,18 @@ def _pruner(name: str, searched: SearchSpace):
     if name == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=5)
     return optuna.pruners.NopPruner()
+
+
+def _check_folder_holds_only(storage, url: str, folder: Path, name: str) -> None:
+    """A study folder's own SQLite file holds one study: another name there would mix two studies' reports."""
+    import optuna
+
+    if url != sqlite_url(folder):
+        return
+    others = [n for n in optuna.get_all_study_names(storage) if n != name]
+    if others:
+        raise ConfigError(f"study folder {folder} holds study {others[0]!r}, not {name!r}; pass `study` {others[0]} to continue it, "
+                          "or choose another `out`.")
 
 
 def _check_identity(study, identity: dict, name: str) -> None:
@@ -339,7 +352,7 @@ def _wait_for_running(study, seconds: float | None) -> None:
 
     limit = time.monotonic() + (seconds or 3600)
     while time.monotonic() < limit:
-        optuna.storages.fail_stale_trials(study)
+        fail_stale_trials(study)
         if not study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
             return
         time.sleep(_WAIT_POLL_SECONDS)
