@@ -128,6 +128,7 @@ def tune(
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     url = storage or sqlite_url(folder)
+    command = _without_password(command, storage)
     try:
         result = _tune_in(folder, url, name, blueprint, data, target, drop, trials, seconds, sampler, pruner, searched,
                           seed, worker, retrain, command, say, started)
@@ -377,6 +378,13 @@ def _retrain_best(study, searched: SearchSpace, search, result: TuneResult, data
               "storage": result.storage, "folder": str(result.folder)}
     run = get_registration(search.blueprint).trainer()(data, out=run_dir, seed=seed, command=command, study=record, **options, **values)
     return Path(run.path)
+
+
+def _without_password(command: list[str] | None, storage: str | None) -> list[str] | None:
+    """The command line to record, with the storage URL's password removed."""
+    if command is None or storage is None:
+        return command
+    return [arg.replace(storage, redact(storage)) for arg in command]
 
 
 def _holds_finished_trials(folder: Path) -> bool:
