@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from tfjourney.blueprints import format_value
 from tfjourney.plots import save_figure
 from tfjourney.reports.embedding import embed_png
 from tfjourney.reports.report import render
@@ -173,7 +174,7 @@ def write_study_report(study, folder: Path, *, result, search, space) -> Path:
         "study": result.study, "storage": result.storage, "blueprint": search.blueprint, "metric": f"validation {search.metric}",
         "direction": search.direction, "trials": {"complete": result.finished, "pruned": result.pruned, "failed": result.failed},
         "best_trial": result.best_trial, "best_value": result.best_value, "default_value": result.default_value,
-        "best_config": space.config_values(study.best_trial.params) if result.best_trial is not None else {},
+        "best_config": _readable(space.config_values(study.best_trial.params)) if result.best_trial is not None else {},
         "space": space.to_dict(), "importance": importances, "comparison": comparison,
         "best_run": str(result.run_dir) if result.run_dir else None,
     }
@@ -191,6 +192,12 @@ def write_study_report(study, folder: Path, *, result, search, space) -> Path:
     path = folder / REPORT_FILE
     path.write_text(render("study.html.j2", v=view), encoding="utf-8")
     return path
+
+
+def _readable(values: dict[str, Any]) -> dict[str, Any]:
+    """Config values as people read them: 0.0154 rather than 0.015382308040279003, 59,59 for a tuple."""
+    return {key: format_value(round(value, 6) if isinstance(value, float) else value) if isinstance(value, (float, tuple)) else value
+            for key, value in values.items()}
 
 
 def _relative_link(folder: Path, run_dir: Path | None) -> str | None:

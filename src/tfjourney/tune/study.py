@@ -219,13 +219,23 @@ def _sampler(name: str, searched: SearchSpace, seed: int):
 
 
 def _pruner(name: str, searched: SearchSpace):
+    """Hyperband or median pruning that waits a tenth of the epoch budget: a network's first epochs say little of its last."""
     import optuna
 
+    first = max(2, _epoch_budget(searched) // 10)
     if name == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=5, reduction_factor=3)
+        return optuna.pruners.HyperbandPruner(min_resource=first, reduction_factor=3)
     if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=5)
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=first)
     return optuna.pruners.NopPruner()
+
+
+def _epoch_budget(searched: SearchSpace) -> int:
+    from tfjourney.blueprints import get_blueprint
+
+    if "epochs" in searched.searched:
+        return int(searched.searched["epochs"].high or 1)
+    return int(searched.fixed.get("epochs", get_blueprint(searched.blueprint).defaults()["epochs"]))
 
 
 def _check_folder_holds_only(storage, url: str, folder: Path, name: str) -> None:
