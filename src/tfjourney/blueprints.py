@@ -387,7 +387,7 @@ class Blueprint:
         if not spaces:
             return ""
         width = max(len(key) for key in spaces)
-        lines = ["Search space (tfjourney tune; override with --space KEY=LO:HI, KEY=A,B,C or KEY=VALUE)"]
+        lines = ["Search space of `tfjourney tune` (override one with `tfjourney tune ... --space KEY=LO:HI`, KEY=A,B,C or KEY=VALUE)"]
         lines += [f"  {key.ljust(width)}  {space.describe()}  (default {format_value(self.defaults()[key])})" for key, space in spaces.items()]
         return "\n".join(lines)
 

@@ -120,7 +120,7 @@ def tune(
     searched = search_space(blueprint, space)
     if sampler == "grid" and any(not s.choices for s in searched.searched.values()):
         ranges = ", ".join(k for k, s in searched.searched.items() if not s.choices)
-        raise ConfigError(f"`sampler` grid needs choices, but {ranges} are ranges; give them as choices with --space KEY=a,b,c, or use tpe.")
+        raise ConfigError(f"`sampler` grid needs choices, but {ranges} are ranges; give them as choices in `space` (KEY=a,b,c), or use tpe.")
     name = study or _default_name(blueprint, data)
     folder = Path(out) if out else STUDIES_ROOT / name
     worker = int(os.environ.get(WORKER_ENV, "0") or 0)
@@ -195,7 +195,7 @@ def _check_options(blueprint: str, trials: int, sampler: str, pruner: str) -> No
     if blueprint not in TUNABLE:
         raise ConfigError(f"tfjourney tune searches the {', '.join(TUNABLE)} blueprints, not {blueprint!r}; choose one of them.")
     if not isinstance(trials, int) or trials < 1:
-        raise ConfigError(f"`trials` {trials} must be at least 1; e.g. --trials 20.")
+        raise ConfigError(f"`trials` {trials} must be at least 1; e.g. 20.")
     if sampler not in SAMPLERS:
         raise ConfigError(f"unknown `sampler` {sampler!r}; choose one of: {', '.join(SAMPLERS)}.")
     if pruner not in PRUNERS:
@@ -353,7 +353,7 @@ def _no_trial_message(study, seconds: float | None) -> str:
     if seconds is not None:
         epochs = max((len(t.intermediate_values) for t in cut), default=0)
         return (f"`timeout` {seconds:g}s ended before one trial finished ({epochs} epoch(s) done); "
-                f"give more time, e.g. `timeout` {max(60, int(seconds * 10))}s, or fewer epochs with --space epochs=N.")
+                f"give more time, e.g. `timeout` {max(60, int(seconds * 10))}s, or fewer epochs in `space` (epochs=N).")
     return "no trial finished; rerun the same command to continue the study."
 
 
