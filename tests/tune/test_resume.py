@@ -63,3 +63,23 @@ def test_sigkill_mid_trial_then_rerun_finishes_n_trials_without_rerunning_any(tm
                                      "WHERE a.key = 'failed_trial'").fetchall()
     assert [int(value) for _, value in retried] == [killed]  # the killed trial, queued again with its parameters
     assert after[retried[0][0]][0] == "COMPLETE"
+
+
+def test_ctrl_c_exits_130_and_leaves_no_running_trial(tmp_path, tiny_csv, cli_command, cli_env, trial_rows):
+    folder = tmp_path / "study"
+    command = cli_command("tune", "regression", tiny_csv, "--target", "charges", "--trials", "3", "--sampler", "random",
+                          "--pruner", "none", "--out", folder, *[f"--space={s}" for s in SLOW_SPACE])
+    process = subprocess.Popen(command, env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while _running_trial(folder) is None and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+        process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130
+    assert err.strip().splitlines()[-1].startswith("tfjourney: interrupted; the study keeps every finished trial")
+    states = [row[1] for row in trial_rows(folder)]
+    assert "RUNNING" not in states and states[-1] == "FAIL" and states[0] == "COMPLETE"
