@@ -63,7 +63,7 @@ def cluster_tf_configs(hosts: list[str] | str, command: list[str] | None = None)
 def _with_multiworker(command: list[str]) -> list[str]:
     """The worker command: `train ...` plus `--distribute multiworker` (refusing any other mode)."""
     if not command or command[0] != "train":
-        raise ConfigError("tfjourney launch runs a train or tune command: `tfjourney launch --workers 2 -- train cnn digits`.")
+        raise ConfigError("tfjourney launch runs a train command (or a tune command): `tfjourney launch --workers 2 -- train cnn digits`.")
     for i, arg in enumerate(command):
         mode = arg.split("=", 1)[1] if arg.startswith("--distribute=") else (command[i + 1] if arg == "--distribute" and i + 1 < len(command) else None)
         if mode is not None and mode != "multiworker":

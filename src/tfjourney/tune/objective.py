@@ -189,10 +189,14 @@ def cnn_search(data: str | Path, *, fixed: dict, seed: int, strict: bool = False
 
 
 def make_search(blueprint: str, data: str | Path, *, target: str | None, fixed: dict, seed: int, drop=()) -> Search:
-    """The `Search` of a tunable blueprint (regression, classification, cnn)."""
-    if blueprint in ("regression", "classification"):
+    """The `Search` of a tunable blueprint: a table blueprint (regression, classification) or the CNN."""
+    from tfjourney.blueprints import CnnConfig
+    from tfjourney.registry import get_registration
+
+    registration = get_registration(blueprint)
+    if registration.kind == "table":
         return tabular_search(blueprint, data, target=target, fixed=fixed, seed=seed, drop=drop)
-    if blueprint == "cnn":
+    if registration.config_type is CnnConfig:
         if target is not None:
             raise ConfigError("`target` is for tables; a cnn study reads its classes from the image folders, so drop it.")
         return cnn_search(data, fixed=fixed, seed=seed)

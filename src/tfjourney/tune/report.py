@@ -23,11 +23,10 @@ from tfjourney.blueprints import format_value
 from tfjourney.plots import save_figure
 from tfjourney.reports.embedding import embed_png
 from tfjourney.reports.report import render
-from tfjourney.runs import METRICS_FILE, write_json
+from tfjourney.runs import METRICS_FILE, REPORT_FILE, write_json
 
 TRIALS_FILE = "trials.csv"
 STUDY_FILE = "study.json"
-REPORT_FILE = "report.html"
 
 
 def trials_frame(study) -> pd.DataFrame:
@@ -204,6 +203,6 @@ def _relative_link(folder: Path, run_dir: Path | None) -> str | None:
     if run_dir is None:
         return None
     try:
-        return (Path(run_dir).resolve().relative_to(folder.resolve()) / "report.html").as_posix()
+        return (Path(run_dir).resolve().relative_to(folder.resolve()) / REPORT_FILE).as_posix()
     except ValueError:
-        return (Path(run_dir).resolve() / "report.html").as_uri()
+        return (Path(run_dir).resolve() / REPORT_FILE).as_uri()

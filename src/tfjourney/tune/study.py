@@ -378,15 +378,16 @@ def _retrain_best(study, searched: SearchSpace, search, result: TuneResult, data
     run_dir = result.folder / f"best-trial-{best.number}"
     if is_run_folder(run_dir):
         return run_dir
+    registration = get_registration(search.blueprint)
     values = searched.config_values(best.params)
-    default_batch = get_registration(search.blueprint).blueprint.defaults().get("batch_size")
+    default_batch = registration.blueprint.defaults().get("batch_size")
     if "batch_size" not in searched.fixed and values.get("batch_size") == default_batch:
         values.pop("batch_size")  # as `train` without --batch-size: the batch may grow with the rows
-    options = {"target": target, "drop": drop} if search.blueprint in ("regression", "classification") else {}
+    options = {"target": target, "drop": drop} if registration.kind == "table" else {}
     say(f"retraining trial {best.number} (validation {search.metric} {_fmt(best.value)}) into {run_dir} ...")
     record = {"name": result.study, "trial": best.number, "value": best.value, "metric": f"validation {search.metric}",
               "storage": result.storage, "folder": str(result.folder)}
-    run = get_registration(search.blueprint).trainer()(data, out=run_dir, seed=seed, command=command, study=record, **options, **values)
+    run = registration.trainer()(data, out=run_dir, seed=seed, command=command, study=record, **options, **values)
     return Path(run.path)
 
 
