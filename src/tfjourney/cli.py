@@ -399,7 +399,8 @@ def _tune(args: argparse.Namespace) -> int:
     try:
         result = tune(args.blueprint, args.data, target=args.target, drop=args.drop, trials=args.trials, timeout=args.timeout,
                       sampler=args.sampler, pruner=args.pruner, study=args.study, storage=args.storage, space=space,
-                      seed=args.seed, out=args.out, command=["tfjourney", *args.argv], print_fn=lambda line: print(line, flush=True))
+                      seed=args.seed, out=args.out, command=["tfjourney", *args.argv],
+                      print_fn=lambda line: print(_with_flags(line, args.flags), flush=True))
     except KeyboardInterrupt:
         print("tfjourney: interrupted; the study keeps every finished trial (the running one is marked failed): "
               "repeat the same command to continue it.", file=sys.stderr)
