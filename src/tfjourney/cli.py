@@ -298,13 +298,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_tune_parser(sub) -> None:
-    from tfjourney.tune.study import PRUNERS, SAMPLERS
+    from tfjourney.tune.study import PRUNERS, SAMPLERS, TUNABLE
 
     tune = sub.add_parser("tune", help="search a blueprint's table with Optuna; the best configuration becomes a run",
                           description="Search a blueprint's hyperparameters (the spaces `tfjourney blueprint NAME` shows) with Optuna. "
                                       "Trial 0 is the defaults; rerunning the command continues the study; the best trial is "
                                       "retrained into STUDY_FOLDER/best-trial-N, a normal run folder.")
-    tune.add_argument("blueprint", choices=("regression", "classification", "cnn"), help="the blueprint to tune")
+    tune.add_argument("blueprint", choices=TUNABLE, help="the blueprint to tune")
     tune.add_argument("data", help="what `tfjourney train BLUEPRINT` takes: a CSV, an image folder or an embedded dataset")
     tune.add_argument("--target", help="column to predict (tables)")
     tune.add_argument("--drop", type=_name_list, default=[], help="comma-separated columns to leave out (tables)")
