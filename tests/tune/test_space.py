@@ -119,6 +119,7 @@ def test_blueprint_command_shows_the_space(capsys):
         (["--space", "learning_rate=0.1:0.01"], ["inverted"]),
         (["--timeout", "soon"], ["--timeout", "15m"]),
         (["--timeout", "0"], ["--timeout", "longer than 0"]),
+        ([], ["none.csv"]),  # the data is missing: found out after the study folder was made, which is then removed
     ],
 )
 def test_cli_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, args, words):

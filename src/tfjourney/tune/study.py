@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tfjourney.blueprints import DEFAULT_SEED, format_value
-from tfjourney.errors import ConfigError
+from tfjourney.errors import ConfigError, TfjourneyError
 from tfjourney.tune.space import SearchSpace, search_space
 from tfjourney.tune.storage import fail_stale_trials, open_storage, redact, sqlite_url
 
@@ -132,7 +132,7 @@ def tune(
     try:
         result = _tune_in(folder, url, name, blueprint, data, target, drop, trials, seconds, sampler, pruner, searched,
                           seed, worker, retrain, command, say, started)
-    except ConfigError:
+    except (TfjourneyError, KeyboardInterrupt):
         if created and not _holds_finished_trials(folder):
             shutil.rmtree(folder, ignore_errors=True)  # nothing half-written: a study that never finished a trial leaves no folder
         raise
