@@ -177,7 +177,31 @@ class TransferConfig:
     test_split: float
 
 
-Config = RegressionConfig | ClassificationConfig | CnnConfig | TransferConfig
+@dataclass(frozen=True)
+class ForecastConfig:
+    """The forecasting blueprint's hyperparameters, checked (`get_blueprint("forecast").resolve()`)."""
+
+    window: int
+    horizon: int
+    body: str
+    units: int
+    kernel_size: int
+    nbeats_blocks: int
+    nbeats_width: int
+    members: int
+    scaling: str
+    loss: str
+    optimizer: str
+    season: int
+    learning_rate: float
+    epochs: int
+    batch_size: int
+    validation_split: float
+    test_size: float
+    patience: int
+
+
+Config = RegressionConfig | ClassificationConfig | CnnConfig | TransferConfig | ForecastConfig
 
 
 # ----------------------------------------------------------------------------- rows and blueprints
@@ -488,7 +512,44 @@ TRANSFER = Blueprint(
     ),
 )
 
-BLUEPRINTS: dict[str, Blueprint] = {bp.name: bp for bp in (REGRESSION, CLASSIFICATION, CNN, TRANSFER)}
+FORECAST_BODIES = ("dense", "conv1d", "lstm", "nbeats", "ensemble")
+ENSEMBLE_LOSSES = ("mae", "mse", "mape")  # the course's ensemble: members trained with each of these losses
+INTERVAL_LEVELS = (0.8, 0.95)  # the prediction intervals every forecast run reports
+FORECAST_STEPS = Range(1, 10_000)  # steps `predict RUN --steps N` may forecast
+
+FORECAST = Blueprint(
+    name="forecast",
+    title="Time-series forecasting (windows of past steps)",
+    summary="Forecast the next steps of a series from a window of past steps, beside the naive forecast.",
+    config_type=ForecastConfig,
+    rows=(
+        Row("Window (lookback)", "7 past steps", 7, "window", range=COUNT),
+        Row("Horizon", "1 step ahead", 1, "horizon", range=COUNT),
+        Row("Body", "dense (128 ReLU), conv1d (causal), lstm, nbeats (stacked fully connected blocks), ensemble",
+            "dense", "body", FORECAST_BODIES),
+        Row("Units (dense neurons, conv1d filters, lstm units)", "128", 128, "units", range=COUNT),
+        Row("Conv1D kernel size (causal padding)", "5", 5, "kernel_size", range=COUNT),
+        Row("N-BEATS blocks (backcast/forecast residuals)", "30 stacks of 1 block", 6, "nbeats_blocks", range=COUNT),
+        Row("N-BEATS layer width (4 fully connected layers per block)", "512", 256, "nbeats_width", range=COUNT),
+        Row("Ensemble members per loss (MAE, MSE, MAPE; median point forecast)", "5 (15 models)", 2, "members", range=COUNT),
+        Row("Output layer", "horizon units, linear", "Dense(horizon)"),
+        Row("Scaling (fitted on the training part only)",
+            "none; tfjourney: last = changes from the window's last value, standard = mean/std normalization",
+            "last", "scaling", ("last", "standard")),
+        Row("Loss function", "MAE", "mae", "loss", ("mae", "mse", "huber")),
+        Row("Optimizer", "Adam", "adam", "optimizer", OPTIMIZERS),
+        Row("Season of the seasonal-naive baseline (0: inferred)", "-", 0, "season", source="tfjourney", range=_AT_LEAST_0),
+        Row("Learning rate (halved when validation loss stalls)", "0.001 (Adam's default)", 0.001, "learning_rate", source="tfjourney", range=_POSITIVE),
+        Row("Epochs (max; early stopping decides)", "100", 300, "epochs", source="tfjourney", range=COUNT),
+        Row("Batch size", "128", 128, "batch_size", source="tfjourney", range=COUNT),
+        Row("Validation split (the end of the training part)", "- (the course validated on the test part)", 0.1, "validation_split",
+            source="tfjourney", range=FRACTION),
+        Row("Test split (the end of the series)", "0.2", 0.2, "test_size", source="tfjourney", range=FRACTION),
+        Row("Early stopping patience (epochs)", "-", 20, "patience", source="tfjourney", range=_AT_LEAST_0),
+    ),
+)
+
+BLUEPRINTS: dict[str, Blueprint] = {bp.name: bp for bp in (REGRESSION, CLASSIFICATION, CNN, TRANSFER, FORECAST)}
 
 
 def get_blueprint(name: str) -> Blueprint:

@@ -126,7 +126,7 @@ def _add_image_options(parser: argparse.ArgumentParser, blueprint: str) -> None:
     parser.add_argument("--strict", action="store_true", help="fail on unreadable images instead of skipping them")
 
 
-def _add_generic_parser(train_sub, name: str) -> None:
+def _add_generic_parser(train_sub, name: str) -> argparse.ArgumentParser:
     """Flags for a registered blueprint without a hand-written parser: one `--key` per row of its table."""
     from tfjourney.blueprints import format_value, get_blueprint
 
@@ -144,6 +144,15 @@ def _add_generic_parser(train_sub, name: str) -> None:
             parser.add_argument(flag, dest=row.key, type=kind, choices=row.choices or None, help=help_text)
     _add_common_train_options(parser, name)
     parser.set_defaults(handler=_train)
+    return parser
+
+
+def _add_forecast_parser(train_sub) -> None:
+    parser = _add_generic_parser(train_sub, "forecast")
+    parser.description = "Forecast a series from windows of past steps; judged against the naive forecast. DATA: a CSV or `co2` (embedded)."
+    parser.add_argument("--time", help="the time column (dates or numbers); optional for co2")
+    parser.add_argument("--target", help="the numeric column to forecast; optional for co2")
+    parser.add_argument("--features", type=_name_list, default=[], help="comma-separated numeric columns the windows also carry")
 
 
 def _add_cnn_parser(train_sub) -> None:
@@ -197,6 +206,7 @@ _TRAIN_PARSERS = {
     "classification": lambda sub, name: _add_tabular_parser(sub, name, "binary or multiclass classification on a table"),
     "cnn": lambda sub, name: _add_cnn_parser(sub),
     "transfer": lambda sub, name: _add_transfer_parser(sub),
+    "forecast": lambda sub, name: _add_forecast_parser(sub),
 }
 
 
@@ -225,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--backbone", default=None, help=f"backbone for --imagenet ({_default('transfer', 'backbone')}, offline)")
     predict.add_argument("--weights", type=Path, default=None, help="local weights file for --imagenet with a keras.applications backbone")
     predict.add_argument("--tta", action="store_true", help="image runs: average each prediction over the image and its mirror image (test-time augmentation)")
+    predict.add_argument("--steps", type=_positive_int, default=None, help="forecast runs: forecast N steps past the end of the series "
+                                                                           "(or of INPUT.csv); the plot goes beside --output")
     predict.set_defaults(handler=_predict)
 
     evaluate = sub.add_parser("evaluate", help="recompute a run's metrics on another labelled CSV or image folder")
@@ -356,10 +368,13 @@ def _train(args: argparse.Namespace) -> None:
 def _predict(args: argparse.Namespace) -> None:
     from tfjourney.predict import predict
 
-    result = predict(args.inputs, output=args.output, top_k=args.top_k, imagenet=args.imagenet, backbone=args.backbone, weights=args.weights, tta=args.tta)
+    result = predict(args.inputs, output=args.output, top_k=args.top_k, imagenet=args.imagenet, backbone=args.backbone, weights=args.weights, tta=args.tta,
+                     steps=args.steps)
     print(result.to_text())
-    if args.output:
-        print(f"predictions written to {args.output}")
+    if result.output:
+        print(f"predictions written to {result.output}")
+    if result.plot:
+        print(f"plot written to {result.plot}")
 
 
 def _evaluate(args: argparse.Namespace) -> None:

@@ -90,8 +90,8 @@ def register(registration: Registration) -> Registration:
     """Add a blueprint's registration; its table must already be in `tfjourney.blueprints`."""
     if registration.name not in BLUEPRINTS:
         raise ConfigError(f"blueprint {registration.name!r} has no table in tfjourney.blueprints; add its rows there first.")
-    if registration.reads not in ("table", "images"):
-        raise ConfigError(f"`reads` must be 'table' or 'images', got {registration.reads!r}.")
+    if registration.reads not in ("table", "images", "series"):
+        raise ConfigError(f"`reads` must be 'table', 'images' or 'series', got {registration.reads!r}.")
     REGISTRY[registration.name] = registration
     return registration
 
@@ -143,4 +143,10 @@ register(Registration(
     "transfer", reads="images", report_kind="image",
     train="tfjourney.pipelines.transfer:train_transfer", options=("strict", "weights", "find_lr"),
     predict="tfjourney.pipelines.images:predict_images", evaluate="tfjourney.pipelines.images:evaluate_images",
+))
+register(Registration(
+    "forecast", reads="series", report_kind="forecast",
+    train="tfjourney.pipelines.forecast:train_forecast", options=("time", "target", "features"),
+    predict="tfjourney.pipelines.forecast:predict_forecast", evaluate="tfjourney.pipelines.forecast:evaluate_forecast",
+    describe="tfjourney.pipelines.forecast:describe_forecast",
 ))

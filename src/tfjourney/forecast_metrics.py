@@ -1,0 +1,160 @@
+"""Forecast metrics and the forecasts a network must beat, computed on exactly the same points.
+
+MASE here is Hyndman & Koehler's (2006): the forecast's MAE divided by the in-sample MAE of the
+one-step naive forecast on the *training* part, `mean(|y[t] - y[t-1]|)` over the training rows.
+A MASE below 1 beats what the naive forecast did in-sample. (The course divided by the naive
+forecast's MAE on the *test* part, which makes the naive forecast's MASE 1 by construction and
+changes the scale with every test set.)
+
+Example:
+    >>> import numpy as np
+    >>> mase_scale(np.array([1.0, 2.0, 4.0]))
+    1.5
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tfjourney.errors import ConfigError
+
+SEASON_MAX_LAG = 400  # autocorrelation is searched up to this lag (a year of days)
+SEASON_MIN_ACF = 0.3  # a peak weaker than this is no season; the shortest lag within 90% of the strongest peak wins
+
+
+def mase_scale(train_values: np.ndarray, season: int = 1) -> float:
+    """The in-sample MAE of the (seasonal) naive forecast on the training part: Hyndman's MASE denominator."""
+    train_values = np.asarray(train_values, dtype="float64").ravel()
+    if len(train_values) <= season:
+        raise ConfigError(f"the training part has {len(train_values)} rows, too few to scale MASE with a season of {season}.")
+    return float(np.mean(np.abs(train_values[season:] - train_values[:-season])))
+
+
+def forecast_metrics(y_true: np.ndarray, y_pred: np.ndarray, *, scale: float) -> dict[str, float]:
+    """MAE, RMSE, MAPE (%), sMAPE (%) and MASE of forecasts, all points of all horizon steps together.
+
+    Args:
+        y_true, y_pred: (n, horizon) or (n,) actuals and forecasts.
+        scale: `mase_scale` of the training part.
+
+    Returns:
+        {"mae", "rmse", "mape", "smape", "mase"}; MAPE skips zero actuals.
+    """
+    y_true, y_pred = np.asarray(y_true, dtype="float64").ravel(), np.asarray(y_pred, dtype="float64").ravel()
+    errors = y_pred - y_true
+    mae = float(np.mean(np.abs(errors)))
+    nonzero = y_true != 0
+    denominator = np.abs(y_true) + np.abs(y_pred)
+    smape_terms = np.divide(2 * np.abs(errors), denominator, out=np.zeros_like(errors), where=denominator > 0)
+    return {
+        "mae": mae,
+        "rmse": float(np.sqrt(np.mean(errors**2))),
+        "mape": float(100 * np.mean(np.abs(errors[nonzero] / y_true[nonzero]))) if nonzero.any() else float("nan"),
+        "smape": float(100 * np.mean(smape_terms)),
+        "mase": mae / scale if scale > 0 else float("nan"),
+    }
+
+
+# ----------------------------------------------------------------------------- baselines
+def naive_forecast(series: np.ndarray, first_target: np.ndarray, horizon: int) -> np.ndarray:
+    """The last value before each window's first target, repeated over the horizon."""
+    series = np.asarray(series, dtype="float64")
+    return np.repeat(series[first_target - 1][:, None], horizon, axis=1)
+
+
+def seasonal_naive_forecast(series: np.ndarray, first_target: np.ndarray, horizon: int, season: int) -> np.ndarray:
+    """Each target takes the value one season before it (several seasons back when it lies further than one season ahead)."""
+    series = np.asarray(series, dtype="float64")
+    steps = np.arange(horizon)
+    rows = first_target[:, None] + steps  # the row each forecast is for
+    back = season * ((steps // season) + 1)  # whole seasons back to a row known before the window's first target
+    return series[rows - back]
+
+
+def moving_average_forecast(series: np.ndarray, first_target: np.ndarray, horizon: int, window: int) -> np.ndarray:
+    """The mean of the `window` values before each window's first target, repeated over the horizon."""
+    series = np.asarray(series, dtype="float64")
+    sums = np.concatenate([[0.0], np.cumsum(series)])
+    means = (sums[first_target] - sums[first_target - window]) / window
+    return np.repeat(means[:, None], horizon, axis=1)
+
+
+def check_season(season: int, *, train_rows: int) -> None:
+    """ConfigError when the season does not fit in the training part."""
+    if season >= train_rows:
+        raise ConfigError(f"`season` {season} is longer than the training part ({train_rows} rows); "
+                          f"choose a shorter season or leave it at 0 to infer it.")
+
+
+def infer_season(train_values: np.ndarray) -> tuple[int, str]:
+    """The season with the strongest autocorrelation of the training part's one-step changes, and a note saying so.
+
+    Returns (1, note) when no lag's autocorrelation reaches `SEASON_MIN_ACF` (seasonal naive is then naive).
+    """
+    changes = np.diff(np.asarray(train_values, dtype="float64"))
+    changes = changes - changes.mean()
+    max_lag = min(SEASON_MAX_LAG, len(changes) // 2)
+    if max_lag < 2 or not np.any(changes):
+        return 1, "season: too few rows to infer one; seasonal naive is the naive forecast (set `season` to choose)"
+    spectrum = np.fft.rfft(changes, n=2 * len(changes))
+    acf = np.fft.irfft(spectrum * np.conj(spectrum))[: max_lag + 1]
+    acf = acf / acf[0]
+    peaks = [lag for lag in range(2, max_lag) if acf[lag] >= acf[lag - 1] and acf[lag] >= acf[lag + 1]]
+    best = max(peaks, key=lambda lag: acf[lag], default=None)
+    if best is not None:  # a multiple of the season peaks about as high: prefer the season itself
+        best = min(lag for lag in peaks if acf[lag] >= 0.9 * acf[best])
+    if best is None or acf[best] < SEASON_MIN_ACF:
+        strongest = f" (strongest {acf[best]:.2f} at lag {best})" if best is not None else ""
+        return 1, (f"season: no autocorrelation of the training part's changes reaches {SEASON_MIN_ACF}{strongest}; "
+                   f"seasonal naive is the naive forecast (set `season` to choose one)")
+    return best, f"season: {best} steps, inferred from the training part's autocorrelation ({acf[best]:.2f} at lag {best}; set `season` to override)"
+
+
+def baseline_forecasts(series: np.ndarray, first_target: np.ndarray, *, horizon: int, season: int, window: int) -> dict[str, np.ndarray]:
+    """Naive, seasonal naive and moving-average forecasts for the windows whose first targets are `first_target`."""
+    return {
+        "naive": naive_forecast(series, first_target, horizon),
+        "seasonal_naive": seasonal_naive_forecast(series, first_target, horizon, season),
+        "moving_average": moving_average_forecast(series, first_target, horizon, window),
+    }
+
+
+def interval_coverage(y_true: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
+    """The share of actuals inside [lower, upper]."""
+    y_true = np.asarray(y_true, dtype="float64")
+    return float(np.mean((y_true >= lower) & (y_true <= upper)))
+
+
+# ----------------------------------------------------------------------------- prediction intervals
+def window_spread(inputs: np.ndarray, *, floor: float) -> np.ndarray:
+    """(n,) how much the target moved inside each window: its mean absolute one-step change, at least `floor`.
+
+    Interval widths are calibrated as multiples of this spread, so a band widens where the series is volatile.
+    """
+    target = np.asarray(inputs, dtype="float64")
+    target = target[..., 0] if target.ndim == 3 else target
+    spread = np.mean(np.abs(np.diff(target, axis=1)), axis=1) if target.shape[1] > 1 else np.zeros(len(target))
+    return np.maximum(spread, floor)
+
+
+def calibrate_intervals(abs_errors: np.ndarray, spread: np.ndarray, levels: tuple[float, ...]) -> dict[str, list[float]]:
+    """Split-conformal multipliers: per level and horizon step, the quantile of |error| / spread on held-out windows.
+
+    Args:
+        abs_errors: (n, horizon) absolute errors of the point forecast on the validation windows.
+        spread: (n,) or (n, horizon) the spread each error is measured in (`window_spread`, or the members' std).
+        levels: coverage levels, e.g. (0.8, 0.95).
+
+    Returns:
+        {"0.8": [multiplier per horizon step], ...}; a forecast's band is point ± multiplier × spread.
+    """
+    scores = np.asarray(abs_errors, dtype="float64") / np.broadcast_to(np.asarray(spread, dtype="float64").reshape(len(abs_errors), -1), abs_errors.shape)
+    n = len(scores)
+    return {f"{level:g}": np.quantile(scores, min(1.0, np.ceil((n + 1) * level) / n), axis=0, method="higher").tolist() for level in levels}
+
+
+def interval_bounds(point: np.ndarray, spread: np.ndarray, multipliers: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) = point ∓ multiplier (per horizon step) × spread."""
+    point = np.asarray(point, dtype="float64")
+    half = np.asarray(multipliers, dtype="float64")[None, :] * np.asarray(spread, dtype="float64").reshape(len(point), -1)
+    return point - half, point + half
