@@ -103,7 +103,7 @@ def test_every_blueprint_is_registered_once_and_every_registration_has_a_table()
     assert set(REGISTRY) == set(BLUEPRINTS)
     for name, registration in REGISTRY.items():
         assert registration.config_type is BLUEPRINTS[name].config_type
-        assert registration.reads in ("table", "images")
+        assert registration.reads in ("table", "images", "series")
 
 
 @pytest.mark.parametrize("name", list(BLUEPRINTS))

@@ -61,7 +61,7 @@ def predict(
 
 def _forecast(inputs: list[str], output: Path | None, steps: int) -> Predictions:
     if not inputs:
-        raise DataError("predict --steps needs a forecast run folder: `tfjourney predict RUN_DIR [INPUT.csv] --steps N`.")
+        raise DataError("forecasting `steps` ahead needs a forecast run folder, then optionally a CSV whose last window to start from.")
     run = load_run(inputs[0])
     registration = registration_of_run(run.blueprint, run.path)
     if registration.reads != "series":

@@ -42,6 +42,7 @@ from tfjourney.forecast_metrics import (
 from tfjourney.models.forecast import MEMBER_PREFIX, ScalingStats, build_forecast_model, join_ensemble, member_forecasts
 from tfjourney.pipelines.skeleton import finish_run, fit_in_run, open_run, plot_training, run_callbacks, start_distribution
 from tfjourney.progress import Progress
+from tfjourney.reports.headline import headline
 from tfjourney.runs import Run, new_run_record
 from tfjourney.training.fit import compile_regressor, fit, set_seed
 from tfjourney.training.progress import epoch_callbacks
@@ -226,8 +227,24 @@ def train_forecast(
         features: other numeric columns the windows carry (the course's block reward).
         out, overwrite, seed, tensorboard, command, verbose, progress, distribute, devices,
             global_batch_size, resume: as for every blueprint (see `pipelines/skeleton.py`).
-        window ... patience: the blueprint's hyperparameters; None takes the blueprint's value
-            (`tfjourney blueprint forecast`).
+        window: Window (lookback); None (default) takes the blueprint's value.
+        horizon: Horizon; None (default) takes the blueprint's value.
+        body: Body; None (default) takes the blueprint's value.
+        units: Units (dense neurons, conv1d filters, lstm units); None (default) takes the blueprint's value.
+        kernel_size: Conv1D kernel size (causal padding); None (default) takes the blueprint's value.
+        nbeats_blocks: N-BEATS blocks (backcast/forecast residuals); None (default) takes the blueprint's value.
+        nbeats_width: N-BEATS layer width (4 fully connected layers per block); None (default) takes the blueprint's value.
+        members: Ensemble members per loss (MAE, MSE, MAPE; median point forecast); None (default) takes the blueprint's value.
+        scaling: Scaling (fitted on the training part only); None (default) takes the blueprint's value.
+        loss: Loss function; None (default) takes the blueprint's value.
+        optimizer: Optimizer; None (default) takes the blueprint's value.
+        season: Season of the seasonal-naive baseline (0: inferred); None (default) takes the blueprint's value.
+        learning_rate: Learning rate (halved when validation loss stalls); None (default) takes the blueprint's value.
+        epochs: Epochs (max; early stopping decides); None (default) takes the blueprint's value.
+        batch_size: Batch size; None (default) takes the blueprint's value.
+        validation_split: Validation split (the end of the training part); None (default) takes the blueprint's value.
+        test_size: Test split (the end of the series); None (default) takes the blueprint's value.
+        patience: Early stopping patience (epochs); None (default) takes the blueprint's value.
 
     Returns:
         The finished run (`tfjourney.runs.Run`), read back from its folder.
@@ -276,7 +293,7 @@ def describe_forecast(blueprint: str, metrics: dict) -> str:
     """The headline: the network's MASE against the naive forecast's, e.g. "MASE 0.51 vs naive 0.93 (1.8x better)"."""
     ours, naive = metrics.get("mase"), metrics.get("naive_mase")
     if ours is None or naive is None:
-        return f"{blueprint} run"
+        return headline(blueprint, metrics)
     verdict = "beats naive" if ours < naive else "does not beat naive"
     ratio = f"{naive / ours:.2f}x better" if ours < naive else f"{ours / naive:.2f}x worse"
     seasonal = metrics.get("seasonal_naive_mase")
