@@ -19,7 +19,8 @@ import numpy as np
 from tfjourney.errors import ConfigError
 
 SEASON_MAX_LAG = 400  # autocorrelation is searched up to this lag (a year of days)
-SEASON_MIN_ACF = 0.3  # a peak weaker than this is no season; the shortest lag within 90% of the strongest peak wins
+SEASON_MIN_ACF = 0.3  # a detrended autocorrelation peak weaker than this is no season
+SEASON_MIN_CHANGE_ACF = 0.1  # ... nor one where the one-step changes are not correlated as well
 
 
 def mase_scale(train_values: np.ndarray, season: int = 1) -> float:
@@ -86,28 +87,38 @@ def check_season(season: int, *, train_rows: int) -> None:
                           f"choose a shorter season or leave it at 0 to infer it.")
 
 
-def infer_season(train_values: np.ndarray) -> tuple[int, str]:
-    """The season with the strongest autocorrelation of the training part's one-step changes, and a note saying so.
-
-    Returns (1, note) when no lag's autocorrelation reaches `SEASON_MIN_ACF` (seasonal naive is then naive).
-    """
-    changes = np.diff(np.asarray(train_values, dtype="float64"))
-    changes = changes - changes.mean()
-    max_lag = min(SEASON_MAX_LAG, len(changes) // 2)
-    if max_lag < 2 or not np.any(changes):
-        return 1, "season: too few rows to infer one; seasonal naive is the naive forecast (set `season` to choose)"
-    spectrum = np.fft.rfft(changes, n=2 * len(changes))
+def _acf(values: np.ndarray, max_lag: int) -> np.ndarray:
+    centered = values - values.mean()
+    spectrum = np.fft.rfft(centered, n=2 * len(centered))
     acf = np.fft.irfft(spectrum * np.conj(spectrum))[: max_lag + 1]
-    acf = acf / acf[0]
-    peaks = [lag for lag in range(2, max_lag) if acf[lag] >= acf[lag - 1] and acf[lag] >= acf[lag + 1]]
-    best = max(peaks, key=lambda lag: acf[lag], default=None)
-    if best is not None:  # a multiple of the season peaks about as high: prefer the season itself
-        best = min(lag for lag in peaks if acf[lag] >= 0.9 * acf[best])
-    if best is None or acf[best] < SEASON_MIN_ACF:
-        strongest = f" (strongest {acf[best]:.2f} at lag {best})" if best is not None else ""
-        return 1, (f"season: no autocorrelation of the training part's changes reaches {SEASON_MIN_ACF}{strongest}; "
+    return acf / acf[0] if acf[0] > 0 else np.zeros_like(acf)
+
+
+def infer_season(train_values: np.ndarray) -> tuple[int, str]:
+    """The season of the training part, from autocorrelation, and a note saying how it was found.
+
+    A season is a lag where the autocorrelation of the detrended series peaks at `SEASON_MIN_ACF`
+    or more, and where its one-step changes are correlated too (`SEASON_MIN_CHANGE_ACF`): a random
+    walk's detrended series wanders into spurious peaks, its changes do not. Of peaks nearly as high
+    as the highest, the shortest wins (104 weeks peaks like 52). Returns (1, note) when there is
+    none: seasonal naive is then the naive forecast.
+    """
+    values = np.asarray(train_values, dtype="float64")
+    max_lag = min(SEASON_MAX_LAG, len(values) // 2 - 1)
+    if max_lag < 3:
+        return 1, "season: too few rows to infer one; seasonal naive is the naive forecast (set `season` to choose)"
+    steps = np.arange(len(values))
+    level = _acf(values - np.polyval(np.polyfit(steps, values, 1), steps), max_lag)
+    change = _acf(np.diff(values), max_lag)
+    peaks = [lag for lag in range(2, max_lag) if level[lag] >= level[lag - 1] and level[lag] >= level[lag + 1]
+             and level[lag] >= SEASON_MIN_ACF and change[lag] >= SEASON_MIN_CHANGE_ACF]
+    if not peaks:
+        return 1, (f"season: none found (no autocorrelation peak of the training part reaches {SEASON_MIN_ACF} with correlated changes); "
                    f"seasonal naive is the naive forecast (set `season` to choose one)")
-    return best, f"season: {best} steps, inferred from the training part's autocorrelation ({acf[best]:.2f} at lag {best}; set `season` to override)"
+    best = max(peaks, key=lambda lag: level[lag])
+    season = min(lag for lag in peaks if level[lag] >= 0.9 * level[best])
+    return season, (f"season: {season} steps, inferred from the training part's autocorrelation "
+                    f"({level[season]:.2f} at lag {season}; set `season` to override)")
 
 
 def baseline_forecasts(series: np.ndarray, first_target: np.ndarray, *, horizon: int, season: int, window: int) -> dict[str, np.ndarray]:

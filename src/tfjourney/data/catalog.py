@@ -20,6 +20,27 @@ _FOOD_LICENSE = (
 
 
 @dataclass(frozen=True)
+class EmbeddedSeries:
+    """A series that ships inside the package (no download)."""
+
+    name: str
+    file: str
+    time: str
+    target: str
+    description: str
+    license: str
+
+
+EMBEDDED_SERIES: dict[str, EmbeddedSeries] = {
+    "co2": EmbeddedSeries(
+        "co2", "co2_weekly.csv", "date", "co2",
+        "Mauna Loa weekly atmospheric CO2 (ppmv), 1958-03-29 to 2001-12-29: 2,284 weeks, 59 missing",
+        "public domain (Keeling & Whorf, CDIAC; as bundled with statsmodels' datasets.co2)",
+    ),
+}
+
+
+@dataclass(frozen=True)
 class RemoteDataset:
     """A downloadable zip: where it lives and what it must hash to (None = trust on first use)."""
 
@@ -62,6 +83,8 @@ def list_datasets() -> str:
     lines += [f"  {t.name:<28} {t.task:<11} target={t.target:<12} {t.description}" for t in EMBEDDED_TABLES.values()]
     lines += ["", "Embedded images (no download; use as DATA for train cnn/transfer):"]
     lines += [f"  {name:<28} {description}" for name, description in EMBEDDED_IMAGE_DATASETS.items()]
+    lines += ["", "Embedded series (no download; use as DATA for train forecast):"]
+    lines += [f"  {s.name:<28} target={s.target:<12} {s.description}; {s.license}" for s in EMBEDDED_SERIES.values()]
     lines += ["", f"Downloadable (`tfjourney datasets fetch NAME`; cached in {downloads_dir()}):"]
     lines += [f"  {d.name:<28} {d.description}" for d in CATALOG.values()]
     return "\n".join(lines)

@@ -29,28 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tfjourney.data.catalog import EMBEDDED_SERIES
 from tfjourney.errors import ConfigError, DataError, TfjourneyNotice
-
-
-@dataclass(frozen=True)
-class EmbeddedSeries:
-    """A series that ships inside the package (no download)."""
-
-    name: str
-    file: str
-    time: str
-    target: str
-    description: str
-    license: str
-
-
-EMBEDDED_SERIES: dict[str, EmbeddedSeries] = {
-    "co2": EmbeddedSeries(
-        "co2", "co2_weekly.csv", "date", "co2",
-        "Mauna Loa weekly atmospheric CO2 (ppmv), 1958-03-29 to 2001-12-29: 2,284 weeks, 59 missing",
-        "public domain (Keeling & Whorf, CDIAC; as bundled with statsmodels' datasets.co2)",
-    ),
-}
 
 
 @dataclass
