@@ -13,21 +13,37 @@ whose last `window` rows (sorted by time) the window is built for you.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from tfjourney.errors import DataError
+from tfjourney.kinds import Kind, Sample, Upload
 
+if TYPE_CHECKING:  # pandas loads when a request does: registering the kind stays light
+    import pandas as pd
+
+KIND = Kind(name="series", module=__name__, upload=Upload(accept=".csv,text/csv", multiple=False,
+                                                          hint="One CSV of the series (its time and target columns); the forecast starts after its last row"))
 MAX_WINDOWS = 10_000  # windows one request may ask for
 
 
-def predict(run, inputs: list[str], *, top_k: int | None = None, tta: bool = False) -> pd.DataFrame:
-    """`tfjourney predict RUN [new.csv]`: the next `horizon` steps after the series (or the new file), with bands."""
+def predict(run, inputs: list[str], *, top_k: int | None = None, tta: bool = False, steps: int | None = None, plot=None) -> pd.DataFrame:
+    """`tfjourney predict RUN [new.csv] [--steps N]`: the next steps after the series (or the new file), with 80% and 95% bands.
+
+    Args:
+        run: a finished forecast run.
+        inputs: [] or [new.csv].
+        top_k, tta: not used by forecasts.
+        steps: how many steps (default: the run's horizon); beyond the horizon, forecasts are fed back in.
+        plot: also draw the forecast to this PNG.
+
+    Returns:
+        A table of time, forecast, lower_80, upper_80, lower_95, upper_95.
+    """
     from tfjourney.pipelines.forecast import predict_forecast
 
-    return predict_forecast(run, inputs, top_k=top_k, tta=tta)
+    return predict_forecast(run, inputs, top_k=top_k, tta=tta, steps=steps, plot=plot)
 
 
 def evaluate(run, data: str, *, tta: bool = False) -> dict:
@@ -65,6 +81,8 @@ def _windows(rows: Any, window: int, channels: int) -> np.ndarray:
 
 def _timed_rows(rows: list[dict], window: int, columns: list[str]) -> np.ndarray:
     """[{"time": ..., "value": ...}, ...] -> the window that ends at the latest time (a batch of one)."""
+    import pandas as pd
+
     frame = pd.DataFrame(rows)
     value_columns = ["value" if "value" in frame and columns[0] not in frame else columns[0], *columns[1:]]
     missing = [c for c in ["time", *value_columns] if c not in frame]
@@ -107,7 +125,6 @@ def outputs(served, batch: np.ndarray) -> np.ndarray:
 def samples(run, model, n_test: int, n_train: int, data=None):
     """The run's own test and training windows, as the model takes them, with their targets."""
     from tfjourney.data.series import load_series, make_windows, split_windows
-    from tfjourney.kinds import Sample
 
     info, config = run.record["data"], run.record["config"]
     source = data if data is not None else str(info["source"]).removeprefix("embedded:")
