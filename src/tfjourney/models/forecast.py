@@ -1,6 +1,6 @@
 """The forecasting blueprint's networks: raw window in, forecast in the series' units out.
 
-Every model is a Functional model of stock Keras layers (and `keras.ops` for the ensemble's
+Every model is a Functional model of stock Keras layers (and `keras.ops` sort for the ensemble's
 median), so `model.keras` loads with plain Keras, no tfjourney installed. Scaling lives inside
 the model, fitted on the training part only:
 
@@ -122,9 +122,11 @@ def build_forecast_model(config: ForecastConfig, *, stats: ScalingStats, name: s
 def join_ensemble(members: list[keras.Model], *, name: str = "ensemble") -> keras.Model:
     """One model of trained members under one input; its output is the members' median forecast."""
     inputs = keras.Input(members[0].inputs[0].shape[1:], name="window")
-    forecasts = [member(inputs) for member in members]
-    stacked = keras.ops.stack(forecasts, axis=1)
-    return keras.Model(inputs, keras.ops.median(stacked, axis=1), name=name)
+    ordered = keras.ops.sort(keras.ops.stack([member(inputs) for member in members], axis=-1), axis=-1)  # (batch, horizon, members)
+    middle = len(members) // 2
+    # the median as sort-and-pick: keras.ops.median needs ops LiteRT has no built-in kernels for
+    median = ordered[..., middle] if len(members) % 2 else (ordered[..., middle - 1] + ordered[..., middle]) / 2
+    return keras.Model(inputs, median, name=name)
 
 
 def ensemble_members(model: keras.Model) -> list[keras.Model]:
