@@ -513,6 +513,7 @@ FORECAST_BODIES = ("dense", "conv1d", "lstm", "nbeats", "ensemble")
 ENSEMBLE_LOSSES = ("mae", "mse", "mape")  # the course's ensemble: members trained with each of these losses
 INTERVAL_LEVELS = (0.8, 0.95)  # the prediction intervals every forecast run reports
 FORECAST_STEPS = Range(1, 10_000)  # steps `predict RUN --steps N` may forecast
+STUDIO_FORECAST_STEPS = 30  # steps the studio's Predict page forecasts past an uploaded series, drawn as a chart
 
 FORECAST = Blueprint(
     name="forecast",

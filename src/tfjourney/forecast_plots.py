@@ -85,7 +85,7 @@ def plot_future(times, values, table: pd.DataFrame, path: Path | None, *, target
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     shown = max(history, 3 * len(table))
-    future = table.iloc[:, 0]
+    future = pd.to_datetime(table.iloc[:, 0]) if isinstance(times, pd.DatetimeIndex) else table.iloc[:, 0]
     fig, ax = plt.subplots(figsize=(11, 4.2))
     ax.plot(times[-shown:], values[-shown:], color="black", linewidth=1, label="history")
     for name, alpha in (("95", 0.15), ("80", 0.3)):
@@ -93,7 +93,8 @@ def plot_future(times, values, table: pd.DataFrame, path: Path | None, *, target
             ax.fill_between(future, table[f"lower_{name}"], table[f"upper_{name}"], color=_BAND_COLOR, alpha=alpha, linewidth=0,
                             label=f"{name}% interval")
     ax.plot(future, table["forecast"], color=VAL_COLOR, linewidth=1.5, marker="." if len(table) <= 60 else None, label="forecast")
-    ax.set_title(f"Forecast: {len(table)} steps past {times[-1]}")
+    last = times[-1].strftime("%Y-%m-%d") if isinstance(times, pd.DatetimeIndex) and times[-1] == times[-1].normalize() else times[-1]
+    ax.set_title(f"Forecast: {len(table)} steps past {last}")
     ax.set_ylabel(target)
     ax.legend(loc="upper left")
     if isinstance(times, pd.DatetimeIndex):

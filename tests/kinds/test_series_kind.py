@@ -70,3 +70,21 @@ def test_export_writes_and_verifies_every_format(ensemble_run):
     manifest = json.loads((result.path / "manifest.json").read_text())
     assert manifest["inputs"][0]["meaning"].startswith("the last 7 values of 'y', oldest first")
     assert all(entry["verification"]["passed"] and entry["verification"]["examples"] == 39 for entry in manifest["exports"])
+
+
+def test_the_studio_predict_page_draws_the_forecast_of_an_upload(ensemble_run):
+    from tfjourney.studio.app import create_app
+
+    run, frame = ensemble_run
+    with TestClient(create_app(runs_dir=run.path.parent)) as client:
+        entry = next(r for r in client.get("/api/runs").json()["runs"] if r["name"] == "ens")
+        assert entry["kind"]["name"] == "series" and entry["task"] == "forecast"
+        upload = frame.iloc[-30:].to_csv(index=False).encode()
+        answer = client.post(f"/api/predict/{entry['id']}", files={"files": ("recent.csv", upload, "text/csv")})
+        assert answer.status_code == 200, answer.text
+        result = answer.json()
+        assert result["columns"] == ["t", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+        assert len(result["data"]) == 30 and result["data"][0][0] == "2022-07-20"  # the day after the upload's last row
+        assert result["chart"].startswith("data:image/png;base64,")
+        wrong = client.post(f"/api/predict/{entry['id']}", files={"files": ("recent.txt", b"hello", "text/plain")})
+        assert wrong.status_code in (400, 415) and "not a CSV" in wrong.json()["error"]

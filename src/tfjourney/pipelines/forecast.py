@@ -316,11 +316,14 @@ def _run_series(run: Run, data: str | None) -> tuple[pd.Index, np.ndarray, dict]
 
 
 def _future_times(last: object, step: dict, steps: int) -> list:
+    """The times of the next `steps` rows: dates as text (2021-05-19, or with the time of day when there is one), or numbers."""
+    if "number" in step:
+        return [last + step["number"] * k for k in range(1, steps + 1)]
     if "freq" in step:
-        return list(pd.date_range(last, periods=steps + 1, freq=step["freq"])[1:])
-    if "seconds" in step:
-        return [last + pd.Timedelta(seconds=step["seconds"]) * k for k in range(1, steps + 1)]
-    return [last + step["number"] * k for k in range(1, steps + 1)]
+        times = pd.date_range(last, periods=steps + 1, freq=step["freq"])[1:]
+    else:
+        times = pd.DatetimeIndex([last + pd.Timedelta(seconds=step["seconds"]) * k for k in range(1, steps + 1)])
+    return list(times.strftime("%Y-%m-%d" if (times == times.normalize()).all() else "%Y-%m-%dT%H:%M:%S"))
 
 
 def forecast_ahead(model: keras.Model, values: np.ndarray, *, window: int, horizon: int, steps: int, intervals: dict) -> dict[str, np.ndarray]:

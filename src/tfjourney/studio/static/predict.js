@@ -35,8 +35,11 @@ async function predict() {
     table.querySelector("tbody").replaceChildren(...result.data.map(row => el("tr", {},
       ...row.map((v, i) => el("td", {class: numeric[i] ? "num" : "", text: text(v)})))));
     table.hidden = false;
+    const chart = document.getElementById("chart");
+    chart.hidden = !result.chart;
+    if (result.chart) chart.src = result.chart;  // a forecast: the series' end, the forecast and its 80%/95% bands
     document.getElementById("warnings").textContent = result.warnings.join(" ");
-  } catch (error) { table.hidden = true; showError(errorBox, error); }
+  } catch (error) { table.hidden = true; document.getElementById("chart").hidden = true; showError(errorBox, error); }
 }
 
 api("/api/runs").then(data => {
