@@ -104,3 +104,18 @@ def test_bad_input_is_one_line_exit_2_and_no_run_folder(tmp_path, capsys, monkey
     assert code == 2 and err.count("\n") == 0 and err.startswith("tfjourney: error:"), err
     assert needle in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def test_features_and_a_longer_horizon(tmp_path, capsys):
+    """The course's block-reward idea: another numeric column rides along; beyond the horizon its future is unknown."""
+    frame = seasonal_frame(200).assign(promo=lambda f: (np.arange(len(f)) % 7 == 0).astype(float))
+    frame.to_csv(tmp_path / "sales.csv", index=False)
+    assert main(["train", "forecast", str(tmp_path / "sales.csv"), "--time", "when", "--target", "sales", "--features", "promo",
+                 "--horizon", "3", "--out", str(tmp_path / "run"), "--epochs", "2", "-q"]) == 0
+    run = load_run(tmp_path / "run")
+    assert run.record["data"]["features"] == ["promo"] and run.load_model().input_shape == (None, 7, 2)
+    assert main(["predict", str(run.path), "--steps", "3", "--output", str(tmp_path / "three.csv")]) == 0
+    assert len(pd.read_csv(tmp_path / "three.csv")) == 3
+    assert main(["predict", str(run.path), "--steps", "5", "--output", str(tmp_path / "five.csv")]) == 2
+    assert "beyond the run's horizon of 3" in capsys.readouterr().err
+    assert not (tmp_path / "five.csv").exists()

@@ -139,4 +139,6 @@ def member_forecasts(model: keras.Model, inputs: np.ndarray) -> np.ndarray | Non
     members = ensemble_members(model)
     if not members:
         return None
-    return np.stack([member.predict(inputs, verbose=0, batch_size=1024) for member in members])
+    inputs = np.asarray(inputs, dtype="float32")  # members are called directly: predict() would retrace once per member
+    return np.stack([np.concatenate([np.asarray(member(inputs[i:i + 4096], training=False)) for i in range(0, len(inputs), 4096)])
+                     for member in members])

@@ -347,7 +347,8 @@ def forecast_ahead(model: keras.Model, values: np.ndarray, *, window: int, horiz
         spread, _ = _spread(model, inputs, intervals["spread_floor"])
         points.append(point[0])
         spreads.append(np.broadcast_to(spread.reshape(1, -1), (1, horizon))[0] * np.sqrt(len(points)))
-        history = np.concatenate([history, point[0][:, None]])
+        if len(points) * horizon < steps:  # another call: the forecasts become the newest rows (univariate only)
+            history = np.concatenate([history, point[0][:, None]])
     point, spread = np.concatenate(points)[:steps], np.concatenate(spreads)[:steps]
     result = {"forecast": point}
     for level, multipliers in intervals["multipliers"].items():
