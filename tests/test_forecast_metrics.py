@@ -85,3 +85,17 @@ def test_calibrated_intervals_cover_about_their_level_on_new_data():
         lower, upper = interval_bounds(np.zeros((2000, 2)), spread[2000:], multipliers[f"{level:g}"])
         assert interval_coverage(errors[2000:], lower, upper) == pytest.approx(level, abs=0.03)
     assert all(m95 > m80 for m95, m80 in zip(multipliers["0.95"], multipliers["0.8"]))
+
+
+def test_interval_quantiles_and_the_pinball_loss():
+    from tfjourney.forecast_metrics import interval_quantiles, pinball_loss
+
+    assert interval_quantiles((0.8, 0.95)) == [0.025, 0.1, 0.9, 0.975]
+    loss = pinball_loss([0.1, 0.9], horizon=1)
+    # actual 1; forecasts 0 (quantile 0.1, 1 too low: 0.1 x 1) and 2 (quantile 0.9, 1 too high: 0.1 x 1)
+    assert float(np.asarray(loss(np.array([[1.0]], "float32"), np.array([[0.0, 2.0]], "float32")))[0]) == pytest.approx(0.1)
+    samples = np.random.default_rng(0).normal(size=(2000, 1)).astype("float32")
+    single = pinball_loss([0.9], horizon=1)
+    score = lambda value: float(np.mean(np.asarray(single(samples, np.full((2000, 1), value, "float32")))))  # noqa: E731
+    best = float(np.quantile(samples, 0.9))
+    assert score(best) < score(best - 0.2) and score(best) < score(best + 0.2)  # minimized at the 0.9 quantile

@@ -199,6 +199,7 @@ class ForecastConfig:
     validation_split: float
     test_size: float
     patience: int
+    quantiles: bool
 
 
 # ----------------------------------------------------------------------------- rows and blueprints
@@ -544,6 +545,8 @@ FORECAST = Blueprint(
             source="tfjourney", range=FRACTION),
         Row("Test split (the end of the series)", "0.2", 0.2, "test_size", source="tfjourney", range=FRACTION),
         Row("Early stopping patience (epochs)", "-", 20, "patience", source="tfjourney", range=_AT_LEAST_0),
+        Row("Intervals from quantile regression (pinball loss) instead of the calibrated spread",
+            "the ensemble's spread (median ± 1.96 std)", False, "quantiles", (False, True), source="tfjourney"),
     ),
 )
 

@@ -169,3 +169,25 @@ def interval_bounds(point: np.ndarray, spread: np.ndarray, multipliers: list[flo
     point = np.asarray(point, dtype="float64")
     half = np.asarray(multipliers, dtype="float64")[None, :] * np.asarray(spread, dtype="float64").reshape(len(point), -1)
     return point - half, point + half
+
+
+def interval_quantiles(levels: tuple[float, ...]) -> list[float]:
+    """The quantiles that bound central intervals of `levels`, ascending: (0.8, 0.95) -> [0.025, 0.1, 0.9, 0.975]."""
+    return sorted({round((1 - level) / 2, 6) for level in levels} | {round((1 + level) / 2, 6) for level in levels})
+
+
+def pinball_loss(quantiles: list[float], horizon: int):
+    """The quantile (pinball) loss of a model whose outputs are `horizon` forecasts for each quantile in turn.
+
+    Returns:
+        A Keras loss `(y_true (n, horizon), y_pred (n, len(quantiles) * horizon)) -> (n,)`.
+    """
+    import keras
+
+    levels = np.repeat(np.asarray(quantiles, dtype="float32"), horizon)
+
+    def pinball(y_true, y_pred):
+        errors = keras.ops.tile(keras.ops.cast(y_true, y_pred.dtype), [1, len(quantiles)]) - y_pred
+        return keras.ops.mean(keras.ops.maximum(levels * errors, (levels - 1) * errors), axis=-1)
+
+    return pinball

@@ -119,3 +119,15 @@ def test_features_and_a_longer_horizon(tmp_path, capsys):
     assert main(["predict", str(run.path), "--steps", "5", "--output", str(tmp_path / "five.csv")]) == 2
     assert "beyond the run's horizon of 3" in capsys.readouterr().err
     assert not (tmp_path / "five.csv").exists()
+
+
+def test_quantiles_give_the_intervals_from_a_second_model(tmp_path):
+    seasonal_frame(200).to_csv(tmp_path / "sales.csv", index=False)
+    assert main(["train", "forecast", str(tmp_path / "sales.csv"), "--time", "when", "--target", "sales", "--quantiles",
+                 "--out", str(tmp_path / "run"), "--epochs", "3", "-q"]) == 0
+    run = load_run(tmp_path / "run")
+    assert run.record["forecast"]["intervals"]["method"] == "quantiles" and (run.path / "quantiles.keras").is_file()
+    assert {"coverage_80", "coverage_95", "quantiles_seconds"} <= set(run.metrics) | set(run.record["timings"])
+    assert main(["predict", str(run.path), "--steps", "4", "--output", str(tmp_path / "four.csv")]) == 0
+    table = pd.read_csv(tmp_path / "four.csv")
+    assert (table.lower_95 <= table.lower_80).all() and (table.upper_80 <= table.upper_95).all()

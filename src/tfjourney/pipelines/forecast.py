@@ -27,7 +27,7 @@ import tensorflow as tf
 from tfjourney import forecast_plots
 from tfjourney.blueprints import DEFAULT_SEED, ENSEMBLE_LOSSES, FORECAST_STEPS, INTERVAL_LEVELS, ForecastConfig, get_blueprint
 from tfjourney.data.series import Series, Split, Windows, last_window, load_series, make_windows, split_windows
-from tfjourney.errors import ConfigError, DataError
+from tfjourney.errors import ConfigError, DataError, RunFolderError
 from tfjourney.forecast_metrics import (
     baseline_forecasts,
     calibrate_intervals,
@@ -36,7 +36,9 @@ from tfjourney.forecast_metrics import (
     infer_season,
     interval_bounds,
     interval_coverage,
+    interval_quantiles,
     mase_scale,
+    pinball_loss,
     window_spread,
 )
 from tfjourney.models.forecast import MEMBER_PREFIX, ScalingStats, build_forecast_model, join_ensemble, member_forecasts
@@ -44,12 +46,13 @@ from tfjourney.pipelines.skeleton import finish_run, fit_in_run, open_run, plot_
 from tfjourney.progress import Progress
 from tfjourney.reports.headline import headline
 from tfjourney.runs import Run, new_run_record
-from tfjourney.training.fit import compile_regressor, fit, set_seed
+from tfjourney.training.fit import compile_regressor, fit, make_optimizer, set_seed
 from tfjourney.training.progress import epoch_callbacks
 
 TAIL_ROWS = 400  # rows of the series' end kept in run.json, for `predict RUN --steps N` and its plot
 SPREAD_FLOOR = 0.1  # a window that did not move still gets a band: at least this share of the training part's one-step MAE
 BASELINES = ("naive", "seasonal_naive", "moving_average")
+QUANTILES_FILE = "quantiles.keras"  # with `quantiles`: the quantile model the intervals come from, beside model.keras
 
 
 def _dataset(windows: Windows, batch_size: int, seed: int, shuffle: bool) -> tf.data.Dataset:
@@ -118,20 +121,52 @@ def _spread(model: keras.Model, inputs: np.ndarray, floor: float) -> tuple[np.nd
     return window_spread(inputs, floor=floor), "window"
 
 
-def _intervals(model, windows: Windows, point: np.ndarray, intervals: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    spread, _ = _spread(model, windows.inputs, intervals["spread_floor"])
+def _bands(model, quantile_model, inputs: np.ndarray, point: np.ndarray, intervals: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """level -> (lower, upper), each (n, horizon): the quantile model's quantiles, or point ± calibrated multiples of the spread."""
+    if intervals.get("method") == "quantiles":
+        quantiles = intervals["quantiles"]
+        outputs = np.sort(_predict(quantile_model, inputs).reshape(len(inputs), len(quantiles), -1), axis=1)  # sorted: no crossing
+        index = {round(q, 6): i for i, q in enumerate(quantiles)}
+        return {f"{level:g}": (outputs[:, index[round((1 - level) / 2, 6)]], outputs[:, index[round((1 + level) / 2, 6)]])
+                for level in intervals["levels"]}
+    spread, _ = _spread(model, inputs, intervals["spread_floor"])
     return {level: interval_bounds(point, spread, intervals["multipliers"][level]) for level in intervals["multipliers"]}
 
 
+def _train_quantiles(staging: Path, config: ForecastConfig, stats: ScalingStats, split: Split, seed: int, verbose: int,
+                     progress) -> tuple[keras.Model, float]:
+    """The `quantiles` alternative: the same body trained with the pinball loss for each interval's lower and upper quantile."""
+    quantiles = interval_quantiles(INTERVAL_LEVELS)
+    set_seed(seed)
+    model = build_forecast_model(replace(config, horizon=config.horizon * len(quantiles), body="dense" if config.body == "ensemble" else config.body),
+                                 stats=stats, name="quantiles")
+    model.compile(optimizer=make_optimizer(config.optimizer, config.learning_rate), loss=pinball_loss(quantiles, config.horizon))
+    callbacks = [c for c in run_callbacks(staging, patience=config.patience, tensorboard=False, append=False)
+                 if not isinstance(c, keras.callbacks.CSVLogger)] + epoch_callbacks(progress, "quantiles", verbose)
+    result = fit(model, _dataset(split.train, config.batch_size, seed, True), _dataset(split.validation, config.batch_size, seed, False),
+                 config.epochs, callbacks, verbose=verbose)
+    return model, result.seconds
+
+
+def _quantile_model(run: Run) -> keras.Model | None:
+    if run.record["forecast"]["intervals"].get("method") != "quantiles":
+        return None
+    path = run.path / QUANTILES_FILE
+    if not path.is_file():
+        raise RunFolderError(f"{path} is missing: this run's intervals come from it; re-run training to recreate it.")
+    return keras.saving.load_model(path, compile=False)
+
+
 # ----------------------------------------------------------------------------- evaluation
-def _evaluate(model, series: Series, split: Split, config: ForecastConfig, season: int, scale: float, intervals: dict) -> tuple[dict, dict]:
+def _evaluate(model, quantile_model, series: Series, split: Split, config: ForecastConfig, season: int, scale: float,
+              intervals: dict) -> tuple[dict, dict]:
     """metrics.json (network and baselines on the same test points, interval coverage) and the arrays the plots need."""
     test = split.test
     point = _predict(model, test.inputs)
     baselines = baseline_forecasts(series.target_values, test.first_target, horizon=config.horizon, season=season, window=config.window)
     scores = {"network": forecast_metrics(test.targets, point, scale=scale)}
     scores.update({name: forecast_metrics(test.targets, forecast, scale=scale) for name, forecast in baselines.items()})
-    bounds = _intervals(model, test, point, intervals)
+    bounds = _bands(model, quantile_model, test.inputs, point, intervals)
     metrics = {"mase": scores["network"]["mase"]}
     metrics.update({f"{name}_mase": scores[name]["mase"] for name in BASELINES})
     metrics.update({key: value for key, value in scores["network"].items() if key != "mase"})
@@ -217,6 +252,7 @@ def train_forecast(
     validation_split: float | None = None,
     test_size: float | None = None,
     patience: int | None = None,
+    quantiles: bool | None = None,
 ) -> Run:
     """Train the forecasting blueprint on a series and write a run folder, beside the naive baselines.
 
@@ -245,6 +281,7 @@ def train_forecast(
         validation_split: Validation split (the end of the training part); None (default) takes the blueprint's value.
         test_size: Test split (the end of the series); None (default) takes the blueprint's value.
         patience: Early stopping patience (epochs); None (default) takes the blueprint's value.
+        quantiles: Intervals from quantile regression (pinball loss) instead of the calibrated spread; None (default) takes the blueprint's value.
 
     Returns:
         The finished run (`tfjourney.runs.Run`), read back from its folder.
@@ -253,7 +290,7 @@ def train_forecast(
         "window": window, "horizon": horizon, "body": body, "units": units, "kernel_size": kernel_size,
         "nbeats_blocks": nbeats_blocks, "nbeats_width": nbeats_width, "members": members, "scaling": scaling, "loss": loss,
         "optimizer": optimizer, "season": season, "learning_rate": learning_rate, "epochs": epochs, "batch_size": batch_size,
-        "validation_split": validation_split, "test_size": test_size, "patience": patience,
+        "validation_split": validation_split, "test_size": test_size, "patience": patience, "quantiles": quantiles,
     }
     distribution = start_distribution(distribute, devices=devices, global_batch_size=global_batch_size, hyperparameters=hyperparameters)
     config = get_blueprint("forecast").resolve(**hyperparameters)
@@ -274,19 +311,30 @@ def train_forecast(
         identity = {"blueprint": "forecast", "data": series.source, "target": series.target, "seed": seed, "config": config}
         model, fitted = _train(writer, staging, config, stats, split, seed=seed, record=record, distribution=distribution,
                                tensorboard=tensorboard, verbose=verbose, progress=progress, identity=identity)
+        timings = {"train_seconds": fitted["seconds"]}
+        quantile_model = None
+        if config.quantiles:
+            quantile_model, timings["quantiles_seconds"] = _train_quantiles(staging, config, stats, split, seed, verbose, progress)
+            quantile_model.save(staging / QUANTILES_FILE)
+            intervals = {"method": "quantiles", "levels": list(INTERVAL_LEVELS), "quantiles": interval_quantiles(INTERVAL_LEVELS)}
+        else:
+            intervals = _calibrate(model, split, SPREAD_FLOOR * scale)
         started = _time.perf_counter()
-        floor = SPREAD_FLOOR * scale
-        validation_point = _predict(model, split.validation.inputs)
-        spread, spread_kind = _spread(model, split.validation.inputs, floor)
-        intervals = {"levels": list(INTERVAL_LEVELS), "spread": spread_kind, "spread_floor": floor,
-                     "multipliers": calibrate_intervals(np.abs(validation_point - split.validation.targets), spread, INTERVAL_LEVELS)}
         record["forecast"] = {"intervals": intervals, "mase_scale": scale, "season": chosen_season, "scaling": config.scaling}
-        metrics, arrays = _evaluate(model, series, split, config, chosen_season, scale, intervals)
-        timings = {"train_seconds": fitted["seconds"], "evaluate_seconds": _time.perf_counter() - started}
+        metrics, arrays = _evaluate(model, quantile_model, series, split, config, chosen_season, scale, intervals)
+        timings["evaluate_seconds"] = _time.perf_counter() - started
         plot_training(staging, fitted["history"], title=f"{config.body} on {Path(series.source).name}", record=record)
         _plots(staging, series, split, arrays, metrics, title=f"{series.target} ({Path(series.source).name})")
         finish_run(staging, model=model, record=record, metrics=metrics, timings=timings)
     return writer.finished_run()
+
+
+def _calibrate(model: keras.Model, split: Split, floor: float) -> dict:
+    """Split-conformal intervals: multiples of the spread that cover each level of the validation windows' errors."""
+    validation_point = _predict(model, split.validation.inputs)
+    spread, spread_kind = _spread(model, split.validation.inputs, floor)
+    return {"method": "spread", "levels": list(INTERVAL_LEVELS), "spread": spread_kind, "spread_floor": floor,
+            "multipliers": calibrate_intervals(np.abs(validation_point - split.validation.targets), spread, INTERVAL_LEVELS)}
 
 
 def describe_forecast(blueprint: str, metrics: dict) -> str:
@@ -326,7 +374,8 @@ def _future_times(last: object, step: dict, steps: int) -> list:
     return list(times.strftime("%Y-%m-%d" if (times == times.normalize()).all() else "%Y-%m-%dT%H:%M:%S"))
 
 
-def forecast_ahead(model: keras.Model, values: np.ndarray, *, window: int, horizon: int, steps: int, intervals: dict) -> dict[str, np.ndarray]:
+def forecast_ahead(model: keras.Model, values: np.ndarray, *, window: int, horizon: int, steps: int, intervals: dict,
+                   quantile_model: keras.Model | None = None) -> dict[str, np.ndarray]:
     """`steps` forecasts past the end of `values`, feeding forecasts back in when `steps` > `horizon`.
 
     Bands beyond the horizon widen with the square root of the number of model calls: an
@@ -340,22 +389,20 @@ def forecast_ahead(model: keras.Model, values: np.ndarray, *, window: int, horiz
         raise ConfigError(f"`steps` {steps} is beyond the run's horizon of {horizon}, and its features' future values are unknown; "
                           f"ask for at most {horizon} steps, or train a univariate run (no `features`).")
     FORECAST_STEPS.check("steps", steps)
-    points, spreads = [], []
-    while len(points) * horizon < steps:
+    calls: list[dict[str, np.ndarray]] = []
+    while len(calls) * horizon < steps:
         inputs = last_window(history, window=window)
         point = _predict(model, inputs)
-        spread, _ = _spread(model, inputs, intervals["spread_floor"])
-        points.append(point[0])
-        spreads.append(np.broadcast_to(spread.reshape(1, -1), (1, horizon))[0] * np.sqrt(len(points)))
-        if len(points) * horizon < steps:  # another call: the forecasts become the newest rows (univariate only)
+        widen = np.sqrt(len(calls) + 1)
+        call = {"forecast": point[0]}
+        for level, (lower, upper) in _bands(model, quantile_model, inputs, point, intervals).items():
+            name = round(float(level) * 100)
+            call[f"lower_{name}"] = point[0] - (point[0] - lower[0]) * widen
+            call[f"upper_{name}"] = point[0] + (upper[0] - point[0]) * widen
+        calls.append(call)
+        if len(calls) * horizon < steps:  # another call: the forecasts become the newest rows (univariate only)
             history = np.concatenate([history, point[0][:, None]])
-    point, spread = np.concatenate(points)[:steps], np.concatenate(spreads)[:steps]
-    result = {"forecast": point}
-    for level, multipliers in intervals["multipliers"].items():
-        half = np.resize(np.asarray(multipliers), steps) * spread
-        name = round(float(level) * 100)
-        result[f"lower_{name}"], result[f"upper_{name}"] = point - half, point + half
-    return result
+    return {key: np.concatenate([call[key] for call in calls])[:steps] for key in calls[0]}
 
 
 def predict_forecast(run: Run, inputs: list[str], *, top_k: int | None = None, tta: bool = False, steps: int | None = None,
@@ -379,7 +426,7 @@ def predict_forecast(run: Run, inputs: list[str], *, top_k: int | None = None, t
     times, values, step = _run_series(run, inputs[0] if inputs else None)
     model = run.load_model()
     result = forecast_ahead(model, values, window=config["window"], horizon=config["horizon"], steps=steps,
-                            intervals=run.record["forecast"]["intervals"])
+                            intervals=run.record["forecast"]["intervals"], quantile_model=_quantile_model(run))
     table = pd.DataFrame({run.record["data"]["time"]: _future_times(times[-1], step, steps), **result})
     if plot is not None:
         forecast_plots.plot_future(times, values[:, 0], table, plot, target=run.record["data"]["target"])
@@ -402,7 +449,7 @@ def evaluate_forecast(run: Run, data: str, *, tta: bool = False) -> dict:
     for name, baseline in baseline_forecasts(series.target_values, usable.first_target, horizon=config["horizon"], season=season,
                                              window=config["window"]).items():
         metrics[f"{name}_mase"] = forecast_metrics(usable.targets, baseline, scale=scale)["mase"]
-    for level, (lower, upper) in _intervals(model, usable, point, forecast["intervals"]).items():
+    for level, (lower, upper) in _bands(model, _quantile_model(run), usable.inputs, point, forecast["intervals"]).items():
         metrics[f"coverage_{round(float(level) * 100)}"] = interval_coverage(usable.targets, lower, upper)
     metrics["windows"] = len(usable)
     return metrics
