@@ -97,7 +97,7 @@ def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
 
     blueprint = get_blueprint(name)
     parser = train_sub.add_parser(name, help=help_text, description=blueprint.summary)
-    parser.add_argument("data", help="CSV path or embedded dataset name (see `tfjourney datasets`)")
+    parser.add_argument("data", help="table file (.csv, .tsv, .xlsx, .parquet) or embedded dataset name (see `tfjourney datasets`)")
     parser.add_argument("--target", help="column to predict (optional for embedded datasets)")
     parser.add_argument("--drop", type=_name_list, default=[], help="comma-separated columns to leave out, e.g. an id")
     parser.add_argument("--keep", type=_name_list, default=[],
@@ -112,7 +112,9 @@ def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
     parser.add_argument("--optimizer", choices=blueprint.row_for("optimizer").choices, help=f"optimizer ({_default(name, 'optimizer')})")
     parser.add_argument("--test-size", type=float, dest="test_size", help=f"fraction held out for the test split ({_default(name, 'test_size')})")
     parser.add_argument("--find-lr", action="store_true", dest="find_lr", help="run the learning-rate sweep first and use its suggestion")
-    parser.add_argument("--encoding", default="utf-8", help="text encoding of the CSV (default: utf-8)")
+    parser.add_argument("--encoding", default="utf-8", help="text encoding of a CSV/TSV (default: utf-8)")
+    parser.add_argument("--sep", help="delimiter of a CSV, e.g. ';' or tab (default: guessed, and a note says so)")
+    parser.add_argument("--decimal", choices=(".", ","), help="decimal mark of numbers written as text (default: guessed per file)")
     if "task" in blueprint.defaults():
         parser.add_argument("--task", choices=[c for c in blueprint.row_for("task").choices if c != "auto"], help="normally inferred from the target")
     _add_common_train_options(parser, name)

@@ -123,7 +123,7 @@ def names_reading(reads: str) -> tuple[str, ...]:
     return tuple(name for name, registration in REGISTRY.items() if registration.reads == reads)
 
 
-_TABULAR_OPTIONS = ("target", "drop", "find_lr", "encoding", "column_types", "keep")
+_TABULAR_OPTIONS = ("target", "drop", "find_lr", "encoding", "sep", "decimal", "column_types", "keep")
 register(Registration(
     "regression", reads="table", report_kind="regression",
     train="tfjourney.pipelines.tabular:train_tabular", train_args=("regression",), options=_TABULAR_OPTIONS,

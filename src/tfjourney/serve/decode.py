@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tfjourney.data.columns import left_out_names, parse_raw_frame
 from tfjourney.errors import DataError
 from tfjourney.serve.errors import ServeError
 from tfjourney.serve.limits import MAX_INSTANCES
@@ -41,8 +42,12 @@ def _check_count(n: int) -> None:
 
 # ------------------------------------------------------------------ tables
 def _column_names(served: ServedModel) -> dict[str, str]:
-    """Accepted name -> raw column: the column itself, and the tensor-safe name the exported files use."""
-    names = {}
+    """Accepted name -> raw column: the column itself, and the tensor-safe name the exported files use.
+
+    Columns the run saw but does not use (identifiers, constants, dropped columns, the target)
+    are accepted too and ignored, as `predict` ignores them in a CSV.
+    """
+    names = {name: name for name in left_out_names(served.run.record["data"])}
     for spec in served.inputs:
         names[spec["name"]] = spec["name"]
         names[spec["exported_name"]] = spec["name"]
@@ -93,7 +98,7 @@ def _scalar(value: Any, key: str, index: int):
 
 
 def _frame(served: ServedModel, rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
+    frame = parse_raw_frame(pd.DataFrame(rows), served.run.record["data"]["columns"])  # numbers as the training file wrote them
     missing = [spec["name"] for spec in served.inputs if spec["name"] not in frame.columns]
     if missing:
         raise ServeError(400, f"missing input(s) {', '.join(repr(m) for m in missing)}; model {served.name!r} takes: "
