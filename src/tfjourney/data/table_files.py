@@ -1,7 +1,7 @@
 """Table files as people save them: CSV or TSV (delimiter and decimal mark guessed), Excel, Parquet.
 
-Every guess is reported in a note that names its override (`sep`, `decimal`, `encoding`;
-on the command line `--sep`, `--decimal`, `--encoding`). Excel and Parquet need optional
+Every guess is reported in a note that names its override (`sep`, `decimal`, `encoding`,
+which the command line spells as flags). Excel and Parquet need optional
 extras; without them the error is one line naming the pip command.
 
 Example:
@@ -79,7 +79,7 @@ def check_sep(sep: str | None) -> str | None:
         return None
     sep = _SEP_NAMES.get(sep.lower(), sep)
     if len(sep) != 1 or sep.isalnum() or sep in "\"'\n\r":
-        raise DataError(f"`sep` {sep!r} is not a delimiter; pass one character such as ';' or '|', or tab (--sep tab).")
+        raise DataError(f"`sep` {sep!r} is not a delimiter; pass one character such as ';' or '|', or `sep` tab.")
     return sep
 
 
@@ -129,7 +129,7 @@ def _read_text(raw: bytes, path: Path, fingerprint: str, encoding: str, sep: str
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{path} is not valid {encoding} text (byte {raw[exc.start]:#04x} at position {exc.start}); "
-            f"re-save it as UTF-8, or pass `encoding` latin-1 (--encoding latin-1, or the file's real encoding)."
+            f"re-save it as UTF-8, or pass `encoding` latin-1 (or the file's real encoding)."
         ) from None
     except LookupError:
         raise DataError(f"unknown encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1.") from None
@@ -137,7 +137,7 @@ def _read_text(raw: bytes, path: Path, fingerprint: str, encoding: str, sep: str
     if sep is None:
         sep = sniff_delimiter(text[:_SNIFF_CHARS])
         if sep != ",":
-            notes.append(f"detected {_delimiter_name(sep)}-separated values (pass `sep` / --sep if that is wrong)")
+            notes.append(f"detected {_delimiter_name(sep)}-separated values (pass `sep` if that is wrong)")
     if decimal is None:
         decimal = detect_decimal(_cells(text, sep)) or "."
         if decimal == ",":
@@ -146,7 +146,7 @@ def _read_text(raw: bytes, path: Path, fingerprint: str, encoding: str, sep: str
         frame = pd.read_csv(io.StringIO(text), sep=sep, decimal=decimal if decimal != sep else ".", skipinitialspace=True)
     except pd.errors.ParserError as exc:
         raise DataError(f"{path} could not be parsed as CSV ({str(exc).splitlines()[0]}); check that every row has the same number of fields, "
-                        f"or pass `sep` (--sep) if the delimiter is not {_delimiter_name(sep)}.") from None
+                        f"or pass `sep` if the delimiter is not {_delimiter_name(sep)}.") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty; pass a CSV with a header row and at least a few data rows.") from None
     if frame.empty:
@@ -156,7 +156,7 @@ def _read_text(raw: bytes, path: Path, fingerprint: str, encoding: str, sep: str
 
 
 def _decimal_note() -> str:
-    return "detected decimal commas (16884,924 reads as 16884.924; pass `decimal` / --decimal . if that is wrong)"
+    return "detected decimal commas (16884,924 reads as 16884.924; pass `decimal` . if that is wrong)"
 
 
 def _cells(text: str, sep: str):
