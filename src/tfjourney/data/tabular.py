@@ -94,6 +94,8 @@ def load_table(
     if path.is_file():
         read = read_table_file(path, encoding=encoding, sep=sep, decimal=decimal)
         table = Table(read.frame, "", str(path), read.fingerprint, read.delimiter, read.encoding, list(read.notes), decimal=read.decimal)
+        for note in read.notes:  # a guess is shown, with the setting that overrides it
+            warnings.warn(note, TfjourneyNotice, stacklevel=2)
     elif str(data) in EMBEDDED_TABLES:
         spec = EMBEDDED_TABLES[str(data)]
         frame = spec.loader()
