@@ -17,9 +17,10 @@ from typing import Any
 from tfjourney.errors import DataError, UnsupportedFileError
 from tfjourney.kinds import Kind, Sample, Upload
 
-KIND = Kind(name="table", module=__name__, upload=Upload(accept=".csv,text/csv", multiple=False,
-                                                         hint="One CSV with the training columns"))
-_CSV_SUFFIXES = (".csv", ".txt")
+KIND = Kind(name="table", module=__name__, upload=Upload(accept=".csv,.tsv,.txt,.xlsx,.parquet,text/csv", multiple=False,
+                                                         hint="One CSV (or .tsv, .xlsx, .parquet) with the training columns"))
+_TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+_BINARY_SUFFIXES = (".xlsx", ".parquet")
 
 
 # ------------------------------------------------------------------ predict and evaluate (files)
@@ -38,12 +39,15 @@ def evaluate(run, data: str | Path, *, tta: bool = False) -> dict:
 
 
 def check_upload(name: str | None, content: bytes) -> str:
-    """A studio upload must be a text CSV; returns the suffix to stage it under."""
-    if Path(name or "").suffix.lower() not in _CSV_SUFFIXES:
-        raise UnsupportedFileError(f"{name} is not a CSV file; upload a .csv with a header row.")
+    """A studio upload must be a text CSV/TSV, an .xlsx or a .parquet file; returns the suffix to stage it under."""
+    suffix = Path(name or "").suffix.lower()
+    if suffix in _BINARY_SUFFIXES:
+        return suffix
+    if suffix not in _TEXT_SUFFIXES:
+        raise UnsupportedFileError(f"{name} is not a table file; upload a .csv (or .tsv, .xlsx, .parquet) with a header row.")
     if b"\x00" in content[:4096]:
         raise DataError(f"{name} looks binary, not text; upload a comma-separated text file.")
-    return ".csv"
+    return ".tsv" if suffix == ".tsv" else ".csv"
 
 
 # ------------------------------------------------------------------ one HTTP request body
