@@ -144,3 +144,15 @@ def test_a_value_that_is_no_number_in_the_files_format_is_named(money_run, raw_f
         predict([str(money_run), str(tmp_path / "rows.csv")])
     answer = _served(money_run, raw.to_dict(orient="records"))
     assert answer.status_code == 400 and "'bmi'" in answer.json()["error"]  # the API refuses what predict reads as missing
+
+
+def test_evaluate_reads_a_dollar_target_as_training_did(money_run, raw_files, tmp_path):
+    from tfjourney.predict import evaluate
+
+    raw = _raw_rows(raw_files[0] / "money.csv", ",", list(range(40)))
+    raw.to_csv(tmp_path / "rows.csv", index=False)
+    truth = raw["charges"].str.replace("[$,]", "", regex=True).astype(float).to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        metrics = evaluate(str(money_run), str(tmp_path / "rows.csv"))
+    assert metrics["mae"] == pytest.approx(np.mean(np.abs(_predicted(money_run, tmp_path / "rows.csv") - truth)), rel=1e-5)
