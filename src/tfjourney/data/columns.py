@@ -161,7 +161,7 @@ def read_numbers(column: pd.Series, *, decimal: str = ".", share: float) -> tupl
     guess = guess_number_format(column, decimal=decimal)
     if guess.parsed == 0 or guess.share < share:
         return None, 0
-    return guess.format, sum(guess.format.missing.values())
+    return guess.format, guess.unread
 
 
 def _date_format(values: pd.Series, share: float) -> tuple[str | None, float]:

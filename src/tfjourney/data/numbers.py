@@ -37,6 +37,7 @@ _OTHER_THOUSANDS = (" ", "'")
 _CURRENCY = re.compile(f"^\\s*([-+]?)\\s*[{CURRENCY_SIGNS}]\\s*|\\s*[{CURRENCY_SIGNS}]\\s*$")
 _SIGN_SPACE = re.compile(r"^([-+])\s+")
 _VOTE_SAMPLE = 20000  # cells looked at to find a file's decimal mark
+_MAX_TOKENS = 1000  # missing tokens recorded per column (the most frequent): run.json stays small
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class NumberGuess:
     share: float
     parsed: int
     hinted: int  # cells that are `MISSING_TOKENS` (placeholders any reader knows), not counted in `share`
+    unread: int  # non-empty cells that are not numbers (hinted ones included): the missing values
 
 
 def is_missing_token(values: pd.Series) -> pd.Series:
@@ -164,10 +166,10 @@ def guess_number_format(values: pd.Series, *, decimal: str = ".") -> NumberGuess
         best.thousands if best.thousands and _groups(_undecorated(read, best), best).any() else None,
         "".join(sign for sign in currency if read.str.contains(sign, regex=False).any()),
         bool(percent and read.str.endswith("%").any()),
-        {str(token): int(count) for token, count in unread.value_counts().items()},
+        {str(token): int(count) for token, count in unread.value_counts().head(_MAX_TOKENS).items()},
     )
     share = best_parsed / len(cells) if len(cells) else 0.0
-    return NumberGuess(used, share, max(best_parsed, 0), int(hinted.sum()))
+    return NumberGuess(used, share, max(best_parsed, 0), int(hinted.sum()), len(unread))
 
 
 def _thousands_candidates(decimal: str) -> tuple[str, ...]:
