@@ -102,3 +102,10 @@ def test_cli_sep_and_decimal_reach_the_reader(tmp_path, frame_maker, monkeypatch
     frame_maker(20).to_csv(path, index=False)
     assert main(["train", "regression", str(path), "--target", "charges", "--sep", ";", "--decimal", ",", "--encoding", "latin-1"]) == 2
     assert (seen["sep"], seen["decimal"], seen["encoding"]) == (";", ",", "latin-1")
+
+
+def test_a_wrong_decimal_override_names_the_right_one(tmp_path, frame_maker):
+    path = tmp_path / "euro.csv"
+    frame_maker(40, seed=6, missing=False).to_csv(path, sep=";", decimal=",", index=False)
+    with pytest.raises(DataError, match="not numeric with decimal mark '.'.*pass `decimal` , to read them"):
+        load_table(path, "charges", decimal=".", thresholds=LIMITS)

@@ -169,7 +169,7 @@ def _check_target(table: Table, kind: str, share: float) -> None:
     if len(frame) < 10:
         raise DataError(f"{table.source} has only {len(frame)} usable rows; tfjourney needs at least 10 to split into train, validation and test.")
     if kind == "regression":
-        _check_regression_target(table)
+        _check_regression_target(table, share)
     else:
         _check_classification_target(table)
 
@@ -196,10 +196,14 @@ def _read_target_numbers(table: Table, kind: str, share: float) -> None:
         table.notes.append(message)
 
 
-def _check_regression_target(table: Table) -> None:
+def _check_regression_target(table: Table, share: float) -> None:
     y = table.frame[table.target]
     if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
         examples = ", ".join(map(repr, y.astype(str).unique()[:3]))
+        other = "," if table.decimal == "." else "."
+        if read_numbers(y.dropna(), decimal=other, share=share)[0] is not None:
+            raise DataError(f"regression target {table.target!r} is not numeric with decimal mark {table.decimal!r} "
+                            f"(values like {examples}); pass `decimal` {other} to read them as numbers.")
         raise DataError(
             f"regression target {table.target!r} is not numeric (values like {examples}); "
             f"pick a numeric column, or run `tfjourney train classification` to predict a category."
