@@ -266,7 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, help="export folder (default: RUN_DIR/export)")
     export.add_argument("--quantize", default="none", help="also write a quantized LiteRT file: none, float16, dynamic or int8 (default: none)")
     export.add_argument("--data", help="the data the run trained on, if it moved since training (its test split verifies the files)")
-    export.add_argument("--overwrite", action="store_true", help="replace a previous export folder")
+    export.add_argument("--overwrite", action="store_true",
+                        help="redo the formats asked for in a previous export folder (the others are kept when it exported this run)")
     export.set_defaults(handler=_export)
 
     serve = sub.add_parser("serve", help="serve run folders' models over TensorFlow Serving's REST API",
