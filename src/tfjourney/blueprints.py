@@ -177,9 +177,6 @@ class TransferConfig:
     test_split: float
 
 
-Config = RegressionConfig | ClassificationConfig | CnnConfig | TransferConfig
-
-
 # ----------------------------------------------------------------------------- rows and blueprints
 @dataclass(frozen=True)
 class Row:
@@ -551,3 +548,4 @@ PLAYGROUND_MAX_EPOCHS = 100_000  # a bound on what one Playground session may be
 # ----------------------------------------------------------------------------- the studio's request bounds
 STUDIO_TOP_K = Range(1, 20)  # classes per image one studio prediction request may ask for
 EXPLAIN_TOP_K = 5  # classes the studio's Explainer lists per image
+SERVE_MAX_INSTANCES = 1024  # examples one `tfjourney serve` request may hold
