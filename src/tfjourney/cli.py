@@ -202,8 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict = sub.add_parser("predict", help="predict with a run's model (CSV rows or images), or ImageNet classes with --imagenet",
                              description="Predict with a run's model: `predict RUN_DIR INPUT.csv` or `predict RUN_DIR IMAGE...`; "
                                          "or the pretrained backbone as-is: `predict --imagenet IMAGE...`.")
-    predict.add_argument("inputs", nargs="*", metavar="RUN_DIR INPUT", help="RUN_DIR then INPUT.csv or IMAGE...; with --imagenet just IMAGE...")
-    predict.add_argument("--output", type=Path, help="also write the predictions to this CSV (must not exist)")
+    predict.add_argument("inputs", nargs="*", metavar="RUN_DIR INPUT",
+                         help="RUN_DIR then INPUT.csv, or images and folders of images; with --imagenet just the images")
+    predict.add_argument("--output", type=Path, help="also write the predictions to this CSV (must not exist; its folders are created), each row led by its input's id")
     predict.add_argument("--top-k", type=_positive_int, default=None, dest="top_k", help=f"show the K most likely classes per image (default: {PREDICT_TOP_K}, or {IMAGENET_TOP_K} with --imagenet)")
     predict.add_argument("--imagenet", action="store_true", help="classify images into the 1000 ImageNet classes with a pretrained backbone")
     predict.add_argument("--backbone", default=None, help=f"backbone for --imagenet ({_default('transfer', 'backbone')}, offline)")
