@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -490,6 +491,19 @@ def _warning_printer(flags: dict[str, str]):
     return show
 
 
+def _interrupted(argv: list[str], run_dir: Path | None) -> str:
+    """What an interrupted command leaves: nothing, or finished epochs and the exact command that continues them."""
+    from tfjourney.runs import CHECKPOINT_DIR, partial_dir
+    from tfjourney.training.checkpoint import checkpoint_epoch
+
+    epoch = checkpoint_epoch(partial_dir(run_dir) / CHECKPOINT_DIR) if run_dir is not None else None
+    if epoch is None:
+        return "interrupted; no run folder was written."
+    again = [*argv] if "--out" in argv or any(a.startswith("--out=") for a in argv) else [*argv, "--out", str(run_dir)]
+    again += [] if "--resume" in again else ["--resume"]
+    return f"interrupted after epoch {epoch}; to continue from there, run: {shlex.join(['tfjourney', *again])}"
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -517,9 +531,8 @@ def main(argv: list[str] | None = None) -> int:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"tfjourney: error: cannot use{where}: {exc.strerror or exc}; check the path and its permissions.", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("tfjourney: interrupted; no run folder was written (a train command that finished an epoch continues "
-              "where it stopped when you repeat it with --resume).", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"tfjourney: {_interrupted(argv, getattr(exc, 'tfjourney_resumable', None))}", file=sys.stderr)
         return 130
     return code if isinstance(code, int) else 0
 

@@ -214,11 +214,11 @@ class RunWriter:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
-            self._finish(exc_type)
+            self._finish(exc_type, exc)
         finally:
             self._lock.release()
 
-    def _finish(self, exc_type) -> None:
+    def _finish(self, exc_type, exc=None) -> None:
         assert self.staging is not None
         if not self.chief:
             if exc_type is None and is_run_folder(self.staging):
@@ -226,6 +226,8 @@ class RunWriter:
             shutil.rmtree(self.staging, ignore_errors=True)
             return
         if exc_type is not None:
+            if has_checkpoint(self.staging) and exc is not None:
+                exc.tfjourney_resumable = self.target  # the CLI prints the command that continues it
             if not has_checkpoint(self.staging):
                 shutil.rmtree(self.staging, ignore_errors=True)
                 self._lock.release()
