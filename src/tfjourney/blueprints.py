@@ -542,7 +542,7 @@ PLAYGROUND = Blueprint(
         Row("Regularization rate", "0 to 10", 0.0, "regularization_rate", (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)),
         Row("Batch size", "1-30", 10, "batch_size", tuple(range(1, 31))),
         Row("Points", "500", 500, "points", source="tfjourney"),
-        Row("Seed", "-", DEFAULT_SEED, "seed", source="tfjourney"),
+        Row("Seed", "0 to 2³²−1", DEFAULT_SEED, "seed", range=Range(0, 2**32 - 1), source="tfjourney"),
     ),
 )
 PLAYGROUND_MAX_LAYERS = 6

@@ -157,6 +157,22 @@ def test_predict_images_and_csv_as_the_cli_does(client, ids, tmp_path):
     assert client.post(f"/api/predict/{ids['cnn']}", files=[("files", ("x.png", b"text", "image/png"))]).status_code == 400
 
 
+def test_an_unreadable_upload_is_named_by_its_own_name_without_server_paths_or_exception_text(client, ids):
+    """A truncated JPEG passes the upload check and fails to decode: the page once showed the scratch path and
+    "(OSError: image file is truncated ...)"."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3)).astype("uint8")).save(buffer, "JPEG")
+    truncated = buffer.getvalue()[:1500]
+    for url, files in ((f"/api/predict/{ids['cnn']}", [("files", ("holiday photo.jpg", truncated, "image/jpeg"))]),
+                       (f"/api/explain/{ids['cnn']}", {"file": ("holiday photo.jpg", truncated, "image/jpeg")})):
+        response = client.post(url, files=files)
+        error = response.json()["error"]
+        assert response.status_code == 400 and error.startswith("holiday photo.jpg is not a readable image. Pass a JPEG"), error
+        assert "tfjourney-studio" not in error and "Error" not in error and "truncated" not in error
+
+
 # ----------------------------------------------------------------------------- playground
 def test_playground_session_step_boundary_and_stream(client):
     created = client.post("/api/playground/sessions", json={"features": ["x1^2", "x2^2"], "hidden": [4]}).json()

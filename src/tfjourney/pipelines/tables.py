@@ -79,7 +79,16 @@ def predict_tabular(run_dir: str | Path, input_csv: str | Path) -> pd.DataFrame:
     """Predictions for raw CSV rows, as a DataFrame: the prediction, and class probabilities."""
     run = load_run(run_dir, expect=names_of_kind("table"))
     frame = _read_rows(run, input_csv)
-    return prediction_table(run, frame_outputs(run, run.load_model(), frame), frame.index)
+    table = prediction_table(run, frame_outputs(run, run.load_model(), frame), frame.index)
+    return _with_ids(run, frame, table)
+
+
+def _with_ids(run: Run, frame: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The predictions led by what identifies each row: its number in the file (1 = the first data row) and the
+    identifier columns training left out (an ID, a name), so a saved CSV can be joined back to its input."""
+    identifiers = [c["name"] for c in run.record["data"].get("columns", []) if c.get("role") == "identifier" and c["name"] in frame.columns]
+    ids = pd.DataFrame({"row": np.arange(1, len(frame) + 1), **{name: frame[name].to_numpy() for name in identifiers}}, index=table.index)
+    return pd.concat([ids, table], axis=1)
 
 
 def frame_outputs(run: Run, model: keras.Model, frame: pd.DataFrame) -> np.ndarray:
