@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -129,7 +130,7 @@ def _train_parser(train_sub, name: str, help_text: str):
 
 def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
     parser = _train_parser(train_sub, name, help_text)
-    parser.add_argument("data", help="CSV path or embedded dataset name (see `tfjourney datasets`)")
+    parser.add_argument("data", help="table file (.csv, .tsv, .xlsx, .parquet) or embedded dataset name (see `tfjourney datasets`)")
     parser.add_argument("--target", help="column to predict (optional for embedded datasets)")
     parser.add_argument("--drop", type=_name_list, default=[], help="comma-separated columns to leave out, e.g. an id")
     parser.add_argument("--keep", type=_name_list, default=[],
@@ -137,7 +138,9 @@ def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
     parser.add_argument("--column-types", dest="column_types", metavar="COL=ROLE,...",
                         help="override inferred column roles: numeric, categorical, high_cardinality, datetime, text, identifier (left out)")
     parser.add_argument("--find-lr", action="store_true", dest="find_lr", help="run the learning-rate sweep first and use its suggestion")
-    parser.add_argument("--encoding", default="utf-8", help="text encoding of the CSV (default: utf-8)")
+    parser.add_argument("--encoding", default="utf-8", help="text encoding of a CSV/TSV (default: utf-8)")
+    parser.add_argument("--sep", help="delimiter of a CSV, e.g. ';' or tab (default: guessed, and a note says so)")
+    parser.add_argument("--decimal", choices=(".", ","), help="decimal mark of numbers written as text (default: guessed per file)")
     _add_row_flags(parser, name)
     _add_run_options(parser)
 
@@ -213,8 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict = sub.add_parser("predict", help="predict with a run's model (CSV rows or images), or ImageNet classes with --imagenet",
                              description="Predict with a run's model: `predict RUN_DIR INPUT.csv` or `predict RUN_DIR IMAGE...`; "
                                          "or the pretrained backbone as-is: `predict --imagenet IMAGE...`.")
-    predict.add_argument("inputs", nargs="*", metavar="RUN_DIR INPUT", help="RUN_DIR then INPUT.csv or IMAGE...; with --imagenet just IMAGE...")
-    predict.add_argument("--output", type=Path, help="also write the predictions to this CSV (must not exist)")
+    predict.add_argument("inputs", nargs="*", metavar="RUN_DIR INPUT",
+                         help="RUN_DIR then INPUT.csv, or images and folders of images; with --imagenet just the images")
+    predict.add_argument("--output", type=Path, help="also write the predictions to this CSV (must not exist; its folders are created), each row led by its input's id")
     predict.add_argument("--top-k", type=_positive_int, default=None, dest="top_k", help=f"show the K most likely classes per image (default: {PREDICT_TOP_K}, or {IMAGENET_TOP_K} with --imagenet)")
     predict.add_argument("--imagenet", action="store_true", help="classify images into the 1000 ImageNet classes with a pretrained backbone")
     predict.add_argument("--backbone", default=None, help=f"backbone for --imagenet ({_default('transfer', 'backbone')}, offline)")
@@ -263,7 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, help="export folder (default: RUN_DIR/export)")
     export.add_argument("--quantize", default="none", help="also write a quantized LiteRT file: none, float16, dynamic or int8 (default: none)")
     export.add_argument("--data", help="the data the run trained on, if it moved since training (its test split verifies the files)")
-    export.add_argument("--overwrite", action="store_true", help="replace a previous export folder")
+    export.add_argument("--overwrite", action="store_true",
+                        help="redo the formats asked for in a previous export folder (the others are kept when it exported this run)")
     export.set_defaults(handler=_export)
 
     serve = sub.add_parser("serve", help="serve run folders' models over TensorFlow Serving's REST API",
@@ -504,6 +509,19 @@ def _warning_printer(flags: dict[str, str]):
     return show
 
 
+def _interrupted(argv: list[str], run_dir: Path | None) -> str:
+    """What an interrupted command leaves: nothing, or finished epochs and the exact command that continues them."""
+    from tfjourney.runs import CHECKPOINT_DIR, partial_dir
+    from tfjourney.training.checkpoint import checkpoint_epoch
+
+    epoch = checkpoint_epoch(partial_dir(run_dir) / CHECKPOINT_DIR) if run_dir is not None else None
+    if epoch is None:
+        return "interrupted; no run folder was written."
+    again = [*argv] if "--out" in argv or any(a.startswith("--out=") for a in argv) else [*argv, "--out", str(run_dir)]
+    again += [] if "--resume" in again else ["--resume"]
+    return f"interrupted after epoch {epoch}; to continue from there, run: {shlex.join(['tfjourney', *again])}"
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -531,9 +549,8 @@ def main(argv: list[str] | None = None) -> int:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"tfjourney: error: cannot use{where}: {exc.strerror or exc}; check the path and its permissions.", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("tfjourney: interrupted; no run folder was written (a train command that finished an epoch continues "
-              "where it stopped when you repeat it with --resume).", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"tfjourney: {_interrupted(argv, getattr(exc, 'tfjourney_resumable', None))}", file=sys.stderr)
         return 130
     return code if isinstance(code, int) else 0
 

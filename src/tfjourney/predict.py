@@ -83,8 +83,14 @@ def _check_output(output: Path | None) -> None:
 
 
 def _write(table: pd.DataFrame, output: Path | None) -> pd.DataFrame:
+    """Save the predictions when asked, creating the folders on the way (the table leads with each input's id)."""
     if output is not None:
-        table.to_csv(output, index=False)
+        output = Path(output)
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(output, index=False)
+        except OSError as exc:
+            raise DataError(f"cannot write {output} ({exc.strerror or exc}); choose another `output`.") from None
     return table
 
 

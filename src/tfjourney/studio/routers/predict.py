@@ -17,7 +17,7 @@ from tfjourney.run_index import RunEntry
 from tfjourney.registry import registration_of_run
 from tfjourney.studio.errors import ApiError, plain
 from tfjourney.studio.state import StudioState, get_state
-from tfjourney.studio.uploads import read_limited, save_scratch
+from tfjourney.studio.uploads import naming_uploads, read_limited, save_scratch
 
 router = APIRouter(prefix="/api/predict")
 MAX_FILES = 32
@@ -34,7 +34,7 @@ def _run_predict(entry: RunEntry, scratch: Path, uploads: list[tuple[str, bytes]
     try:
         for name, content in uploads:
             staged[str(save_scratch(scratch, check_upload(name, content), content))] = name
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, naming_uploads(staged):
             warnings.simplefilter("always", TfjourneyWarning)
             table, chart = _predict_staged(entry, scratch, list(staged), top_k if kind.upload.multiple else None, series=registration.kind == "series")
         for column in table.columns:  # a column naming the staged files names the uploads instead
