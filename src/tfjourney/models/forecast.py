@@ -16,6 +16,7 @@ An `ensemble` joins members (each a whole model) under one input; its point fore
 their median.
 
 Example:
+    >>> from tfjourney.blueprints import get_blueprint
     >>> stats = ScalingStats.fit(np.random.rand(100, 1))
     >>> model = build_forecast_model(get_blueprint("forecast").resolve(), stats=stats)
     >>> model.output_shape
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from tfjourney.blueprints import ForecastConfig, get_blueprint  # noqa: F401  (get_blueprint: the docstring's example)
+from tfjourney.blueprints import ForecastConfig
 
 MEMBER_PREFIX = "member_"
 

@@ -45,8 +45,9 @@ from tfjourney.models.forecast import MEMBER_PREFIX, ScalingStats, build_forecas
 from tfjourney.pipelines.skeleton import finish_run, fit_in_run, open_run, plot_training, run_callbacks, start_distribution
 from tfjourney.progress import Progress
 from tfjourney.reports.headline import headline
-from tfjourney.runs import Run, new_run_record
+from tfjourney.runs import Run, RunWriter, new_run_record
 from tfjourney.training.fit import compile_regressor, fit, make_optimizer, set_seed
+from tfjourney.training.distributed import Distribution
 from tfjourney.training.progress import epoch_callbacks
 
 TAIL_ROWS = 400  # rows of the series' end kept in run.json, for `predict RUN --steps N` and its plot
@@ -74,8 +75,12 @@ def _season(config: ForecastConfig, train_values: np.ndarray) -> tuple[int, str]
 
 
 # ----------------------------------------------------------------------------- training
-def _train_ensemble(writer, staging, config, stats, split, seed, verbose, progress) -> tuple[keras.Model, dict, dict]:
-    """Members with each of the course's losses (MAE, MSE, MAPE), `members` seeds each, joined under one input."""
+def _train_ensemble(staging: Path, config: ForecastConfig, stats: ScalingStats, split: Split, seed: int, verbose: int,
+                    progress: Progress | None) -> tuple[keras.Model, dict, dict]:
+    """Members with each of the course's losses (MAE, MSE, MAPE), `members` seeds each, joined under one input.
+
+    Members train one after another without an epoch checkpoint: `resume` restarts an interrupted ensemble.
+    """
     member_config = replace(config, body="dense")
     members, epochs, history, seconds = [], [], {}, 0.0
     for index, loss in enumerate(loss for loss in ENSEMBLE_LOSSES for _ in range(config.members)):
@@ -96,10 +101,11 @@ def _train_ensemble(writer, staging, config, stats, split, seed, verbose, progre
     return join_ensemble(members), {"history": history, "seconds": seconds}, training
 
 
-def _train(writer, staging, config, stats, split, *, seed, record, distribution, tensorboard, verbose, progress, identity):
+def _train(writer: RunWriter, staging: Path, config: ForecastConfig, stats: ScalingStats, split: Split, *, seed: int, record: dict,
+           distribution: Distribution, tensorboard: bool, verbose: int, progress: Progress | None, identity: dict) -> tuple[keras.Model, dict]:
     """The trained model and its fit (history, seconds); the ensemble trains its members one after another."""
     if config.body == "ensemble":
-        model, fitted, training = _train_ensemble(writer, staging, config, stats, split, seed, verbose, progress)
+        model, fitted, training = _train_ensemble(staging, config, stats, split, seed, verbose, progress)
         record["training"] = training
         return model, fitted
     set_seed(seed)
