@@ -71,7 +71,6 @@ def build_text_model(
     *,
     n_classes: int,
     seed: int = 0,
-    word_vectors: np.ndarray | None = None,
 ) -> keras.Model:
     """The blueprint's network, its vocabulary adapted on `texts` (uncompiled).
 
@@ -80,8 +79,6 @@ def build_text_model(
         texts: the training texts the vectorizer learns its vocabulary from.
         n_classes: 2 gives one sigmoid unit, more one softmax unit per class.
         seed: seeds the initialisers and dropout.
-        word_vectors: pretrained vectors, one row per vocabulary word (`data.text.read_word_vectors`);
-            the Embedding starts from them, frozen (`unfreeze_embedding` lets them learn).
 
     Returns:
         A functional model from raw strings, shape (batch,), to class probabilities.
@@ -98,11 +95,17 @@ def build_text_model(
         x = keras.layers.Dropout(config.dropout, seed=seed, name="dropout")(x)
     head = classifier_output(n_classes)
     outputs = keras.layers.Dense(head.units, activation=head.activation, name="output")(x)
-    model = keras.Model(inputs, outputs, name=f"text_{config.body}")
-    if word_vectors is not None:
-        embedding.set_weights([np.asarray(word_vectors, dtype="float32")])
-        embedding.trainable = False
-    return model
+    return keras.Model(inputs, outputs, name=f"text_{config.body}")
+
+
+def set_word_vectors(model: keras.Model, word_vectors: np.ndarray) -> None:
+    """Start the Embedding from pretrained vectors (one row per vocabulary word), frozen: feature extraction.
+
+    `unfreeze_embedding` lets them learn afterwards (fine-tuning).
+    """
+    embedding = model.get_layer(EMBEDDING)
+    embedding.set_weights([np.asarray(word_vectors, dtype="float32")])
+    embedding.trainable = False
 
 
 def vocabulary(model: keras.Model) -> list[str]:
