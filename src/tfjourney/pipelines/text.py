@@ -8,7 +8,7 @@ Embedding Projector's `vectors.tsv` / `metadata.tsv` (https://projector.tensorfl
 Example:
     >>> from tfjourney.pipelines.text import train_text
     >>> run = train_text("sample_tweets", out="runs/tweets")
-    >>> run.metrics["accuracy"], run.metrics["naive_bayes_accuracy"]
+    >>> run.metrics["accuracy"], run.metrics["nb_accuracy"]
 """
 
 from __future__ import annotations
@@ -246,8 +246,8 @@ def _metrics(texts: TextData, splits: dict[str, np.ndarray], probabilities: np.n
     n_classes = len(texts.class_names)
     metrics = classification_metrics(y_test, probabilities, texts.class_names, majority_class(y_train, len(y_test), seed))
     bayes = naive_bayes(texts.texts[train], y_train, texts.texts[splits["test"]])
-    metrics["naive_bayes_accuracy"] = float(np.mean(bayes == y_test))
-    metrics["naive_bayes_f1"] = f1_of(y_test, bayes, n_classes)
+    metrics["nb_accuracy"] = float(np.mean(bayes == y_test))
+    metrics["nb_f1"] = f1_of(y_test, bayes, n_classes)
     return metrics
 
 
