@@ -526,7 +526,7 @@ TEXT = Blueprint(
         Row("Text vectorization: output_sequence_length", "About the average number of tokens per example (15 for tweets); 0: computed from the training texts",
             0, "sequence_length", range=Range(0, 10000)),
         Row("Text vectorization: standardize", "Lower case and strip punctuation", TEXT_STANDARDIZE[0], "standardize", TEXT_STANDARDIZE),
-        Row("Embedding", "Embedding output_dim 128", 128, "embedding_dim", range=Range(1, 4096)),
+        Row("Embedding", "Embedding output_dim 128", 32, "embedding_dim", range=Range(1, 4096)),
         Row("Body", "dense (GlobalAveragePooling1D), lstm (64), gru (64), bilstm (Bidirectional LSTM 64), "
             "conv1d (32 filters, kernel 5, ReLU, GlobalMaxPool1D)", "dense", "body", TEXT_BODIES),
         Row("Recurrent units (lstm, gru, bilstm)", "64", 64, "units", range=Range(1, 4096)),

@@ -87,8 +87,7 @@ def build_text_model(
     vocabulary_size = vectorizer.vocabulary_size()
     inputs = keras.Input(shape=(), dtype="string", name=TEXT_INPUT)
     tokens = vectorizer(inputs)
-    import os
-    embedding = keras.layers.Embedding(vocabulary_size, config.embedding_dim, name=EMBEDDING, mask_zero=bool(os.environ.get("EXP_MASK")),
+    embedding = keras.layers.Embedding(vocabulary_size, config.embedding_dim, name=EMBEDDING,
                                        embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed))
     x = embedding(tokens)
     x = _body(config, x, seed)
