@@ -228,3 +228,59 @@ def transfer_run(shapes_folder, image_workspace) -> Path:
         shapes_folder, out=image_workspace / "transfer-run", epochs=2, image_size=64, seed=0,
         fine_tune_layers=(5, 10), fine_tune_epochs=1, lr_decay=0.5,
     ).path
+
+
+# ------------------------------------------------------------------ fuzzing an app from its OpenAPI document
+@pytest.fixture(scope="session")
+def fuzz_openapi():
+    """`fuzz_openapi(app, max_examples=..., skip=(), examples={label: [Case kwargs]})` -> Counter of (operation, status): schemathesis generates valid
+    and invalid requests for every operation of the app's /openapi.json, in process (ASGI, no socket), and fails on a
+    5xx, an undocumented status, or a body or header the document does not describe. Deterministic and bounded."""
+    import collections
+    import warnings
+
+    schemathesis = pytest.importorskip("schemathesis")
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
+    from schemathesis.checks import (
+        content_type_conformance,
+        not_a_server_error,
+        response_headers_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+              response_schema_conformance]
+
+    def fuzz(app, *, max_examples: int = 20, skip: tuple[str, ...] = (), examples: dict | None = None) -> collections.Counter:
+        seen: collections.Counter = collections.Counter()
+        schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            if operation.label in skip:
+                continue
+            for example in (examples or {}).get(operation.label, []):  # valid requests random data rarely finds
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    response = operation.Case(**example).call_and_validate(checks=checks)
+                seen[operation.label, response.status_code] += 1
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+                @settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
+                          suppress_health_check=list(HealthCheck))
+                @given(case=operation.as_strategy(generation_mode=mode))
+                def call(case):
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        response = case.call_and_validate(checks=checks)
+                    seen[operation.label, response.status_code] += 1
+
+                try:
+                    call()
+                except Unsatisfiable:  # nothing to make invalid (a route without parameters or body)
+                    assert mode is GenerationMode.NEGATIVE
+        return seen
+
+    return fuzz

@@ -16,7 +16,8 @@ from tfjourney.blueprints import BLUEPRINTS
 from tfjourney.registry import REGISTRY, get_registration, load
 
 ROOT = Path(tfjourney.__file__).parent
-FRONT_ENDS = {"pipelines", "reports", "cli", "journey", "predict", "explain", "studio", "serve", "export", "launch", "playground"}
+FRONT_ENDS = {"pipelines", "reports", "cli", "journey", "predict", "explain", "studio", "serve", "export", "launcher", "playground"}
+ABOVE_TRAINING = FRONT_ENDS | {"kinds", "run_index"}  # kinds adapt finished runs for the front ends
 
 
 def _module_name(path: Path) -> str:
@@ -68,7 +69,17 @@ def test_blueprints_import_nothing_of_ours_but_errors():
 
 
 def test_data_models_training_never_import_front_ends():
-    assert _violations({"data", "models", "training"}, FRONT_ENDS) == []
+    assert _violations({"data", "models", "training"}, ABOVE_TRAINING) == []
+
+
+def test_every_layer_named_in_the_rules_exists():
+    """A rule naming a module that is not there (\"launch\" for launcher.py) would check nothing."""
+    present = {_layer(_module_name(path)) for path in ROOT.rglob("*.py")}
+    assert ABOVE_TRAINING <= present, ABOVE_TRAINING - present
+
+
+def test_kinds_never_import_front_ends():
+    assert _violations({"kinds"}, {"cli", "studio", "serve", "journey", "launcher"}) == []
 
 
 def test_models_never_import_reports():
@@ -103,7 +114,7 @@ def test_every_blueprint_is_registered_once_and_every_registration_has_a_table()
     assert set(REGISTRY) == set(BLUEPRINTS)
     for name, registration in REGISTRY.items():
         assert registration.config_type is BLUEPRINTS[name].config_type
-        assert registration.reads in ("table", "images")
+        assert registration.kind in ("table", "images", "text", "series") and registration.task in ("regression", "classification", "forecast")
 
 
 @pytest.mark.parametrize("name", list(BLUEPRINTS))
@@ -116,7 +127,8 @@ def test_registered_functions_exist_and_take_what_the_front_ends_pass(name):
     assert predict[0] == "run" and "top_k" in predict
     assert list(inspect.signature(registration.evaluator()).parameters) == ["run", "data", "tta"]
     assert "tta" in predict
-    assert registration.describer()(name, {"accuracy": 0.5}).startswith("Accuracy 50.0%")
+    headline = registration.describer()(name, {registration.task_spec.primary: 0.5})
+    assert headline.lower().startswith(registration.task_spec.primary.replace("_", " ")), headline
 
 
 @pytest.mark.parametrize("name", list(BLUEPRINTS))
@@ -179,8 +191,7 @@ def test_a_fifth_blueprint_is_one_table_and_one_registration(monkeypatch, capsys
     ))
     monkeypatch.setitem(BLUEPRINTS, "toy", toy)
     monkeypatch.setitem(REGISTRY, "toy", Registration(
-        "toy", reads="table", report_kind="classification", train=f"{__name__}:_toy_train",
-        predict="tfjourney.pipelines.tables:predict_run", evaluate="tfjourney.pipelines.tables:evaluate_run",
+        "toy", kind="table", task="classification", train=f"{__name__}:_toy_train",
     ))
     assert main(["train", "toy", "anything", "--size", "5", "--epochs", "2", "--quiet"]) == 0
     assert capsys.readouterr().out.startswith("Accuracy 50.0%")
@@ -245,3 +256,42 @@ def test_the_flag_check_sees_f_strings_and_constants_but_not_docstrings_or_argv(
         '    raise ValueError(f"{x} is bad; pass --keep {x}" "or --column-types")\n'
     )
     assert [(line, flags) for line, flags, _ in _flag_strings(source)] == [(2, ["--overwrite"]), (7, ["--keep", "--column-types"])]
+
+
+# ----------------------------------------------------------------------------- one owner per question
+_RUN_FILE_NAMES = re.compile(r"^(model\.keras|run\.json|metrics\.json|history\.csv|classes\.json|test_predictions\.csv|report\.html)$")
+_OWNERS = ("runs.py", "registry.py", "kinds/")  # the run-folder module, the registry and the kinds
+
+
+def test_run_folder_file_names_are_spelled_only_by_their_owners():
+    """`model.keras`, `run.json`, ... are constants of tfjourney.runs; everyone else imports them."""
+    problems = []
+    for path in sorted(ROOT.rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if not relative.startswith(_OWNERS):
+            problems += [f"{relative}:{line} {text!r}" for line, text in _strings(ast.parse(path.read_text())) if _RUN_FILE_NAMES.match(text)]
+    assert problems == []
+
+
+def test_no_front_end_asks_image_or_table_by_name():
+    """Front ends ask the registration (its kind and task), never `reads_images` or a blueprint name.
+
+    "regression" and "classification" are task names as well as blueprint names; comparing a task is fine.
+    """
+    from tfjourney.tasks import TASKS
+
+    names = set(BLUEPRINTS) - set(TASKS)
+    problems = []
+    for path in sorted(ROOT.rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        source = path.read_text()
+        if "reads_images" in source or "names_reading" in source:
+            problems.append(f"{relative}: reads_images")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Compare) and any(isinstance(c, ast.Constant) and c.value in names for c in [node.left, *node.comparators]):
+                problems.append(f"{relative}:{node.lineno} {ast.unparse(node)}")
+    for path in sorted((ROOT / "studio" / "static").glob("*.js")):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if re.search(r"===?\s*[\"'](%s)[\"']" % "|".join(map(re.escape, names)), line):
+                problems.append(f"studio/static/{path.name}:{number} {line.strip()}")
+    assert problems == []

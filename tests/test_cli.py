@@ -323,3 +323,67 @@ def test_train_in_a_log_prints_one_line_per_epoch_and_quiet_only_the_result(caps
     assert main(["train", "classification", "circles", "--epochs", "3", "--hidden", "8", "--out", "quiet", "--quiet"]) == 0
     quiet = capsys.readouterr().out.splitlines()
     assert len(quiet) == 2 and quiet[0].startswith("Accuracy ") and quiet[1] == "run folder: quiet"
+
+
+# Every `train` flag of tfjourney 0.1 before the flags were generated from the rows: scripts use them.
+_FLAGS_BEFORE_ROWS = {
+    "regression": "--activation --batch-size --column-types --devices --distribute --drop --encoding --epochs --find-lr "
+                  "--global-batch-size --hidden --keep --loss --lr --optimizer --out --output-activation --overwrite --quiet "
+                  "--resume --seed --target --tensorboard --test-size --verbose",
+    "cnn": "--augment --batch-size --conv-blocks --devices --distribute --epochs --filters --global-batch-size --image-size "
+           "--kernel-size --lr --out --overwrite --padding --pool --quiet --resume --seed --strict --strides --tensorboard --verbose",
+    "transfer": "--augment --backbone --batch-size --devices --distribute --epochs --find-lr --fine-tune --fine-tune-epochs "
+                "--fine-tune-layers --fine-tune-lr-factor --global-batch-size --image-size --lr --lr-decay --no-fine-tune-augment "
+                "--out --overwrite --quiet --resume --seed --strict --tensorboard --verbose --weights",
+}
+
+
+def _train_flags(name: str) -> tuple[set[str], dict[str, str]]:
+    import argparse
+
+    from tfjourney.cli import build_parser
+
+    train = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices["train"]
+    parser = next(a for a in train._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+    flags = {option for action in parser._actions for option in action.option_strings}
+    return flags, {action.dest: action.option_strings[0] for action in parser._actions if action.option_strings}
+
+
+@pytest.mark.parametrize("name", ["regression", "classification", "cnn", "transfer"])
+def test_every_train_flag_keeps_its_name_and_every_row_has_one(name):
+    from tfjourney.blueprints import get_blueprint
+
+    flags, by_key = _train_flags(name)
+    assert set(_FLAGS_BEFORE_ROWS.get(name, _FLAGS_BEFORE_ROWS["regression"]).split()) <= flags
+    assert set(get_blueprint(name).defaults()) <= set(by_key)
+
+
+def test_regression_help_lists_all_nineteen_table_keys(capsys):
+    from tfjourney.blueprints import get_blueprint
+
+    with pytest.raises(SystemExit):
+        main(["train", "regression", "--help"])
+    text = capsys.readouterr().out
+    keys = get_blueprint("regression").defaults()
+    assert len(keys) == 19
+    _, by_key = _train_flags("regression")
+    assert all(by_key[key] in text for key in keys)
+    assert "Early stopping patience (epochs) (default: 30; at least 0)" in " ".join(text.split())
+
+
+def test_a_row_flag_is_checked_by_the_row(tmp_path, capsys):
+    assert main(["train", "regression", "diabetes", "--validation-split", "1.5", "--out", str(tmp_path / "r")]) == 2
+    assert "--validation-split 1.5 must be in (0, 1)" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_closed_pipe_ends_quietly_with_exit_0():
+    """`tfjourney blueprint | head -1`: the reader is gone before the output is written, as git and ls take it."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write now fails with EPIPE
+    try:
+        result = subprocess.run([sys.executable, "-m", "tfjourney.cli", "blueprint"], stdout=write_end, stderr=subprocess.PIPE,
+                                text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 0 and result.stderr == ""

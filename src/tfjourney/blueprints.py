@@ -200,9 +200,6 @@ class TextConfig:
     patience: int
 
 
-Config = RegressionConfig | ClassificationConfig | CnnConfig | TransferConfig | TextConfig
-
-
 # ----------------------------------------------------------------------------- rows and blueprints
 @dataclass(frozen=True)
 class Row:
@@ -612,3 +609,4 @@ PLAYGROUND_MAX_EPOCHS = 100_000  # a bound on what one Playground session may be
 # ----------------------------------------------------------------------------- the studio's request bounds
 STUDIO_TOP_K = Range(1, 20)  # classes per image one studio prediction request may ask for
 EXPLAIN_TOP_K = 5  # classes the studio's Explainer lists per image
+SERVE_MAX_INSTANCES = 1024  # examples one `tfjourney serve` request may hold

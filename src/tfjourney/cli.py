@@ -21,7 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 from tfjourney import __version__  # noqa: E402
-from tfjourney.blueprints import BACKBONES, DEFAULT_SEED, IMAGENET_TOP_K, PREDICT_TOP_K  # noqa: E402
+from tfjourney.blueprints import DEFAULT_SEED, IMAGENET_TOP_K, PREDICT_TOP_K  # noqa: E402
 from tfjourney.errors import TfjourneyError, TfjourneyNotice, TfjourneyWarning, show_setting_names  # noqa: E402
 
 EXIT_USAGE = 2
@@ -70,13 +70,11 @@ def _default(blueprint_name: str, key: str) -> str:
     return f"default: {format_value(get_blueprint(blueprint_name).defaults()[key])}"
 
 
-def _add_common_train_options(parser: argparse.ArgumentParser, blueprint: str) -> None:
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options every `train` command takes alike (tfjourney.runs.RunOptions): where, seed, progress, distribution."""
     parser.add_argument("--out", type=Path, help="run folder to write (default: runs/<blueprint>-<timestamp>)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing run folder and everything in it (only ever a previous run)")
-    parser.add_argument("--epochs", type=int, help=f"maximum epochs; early stopping usually ends sooner ({_default(blueprint, 'epochs')})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed; the same seed repeats a run (default: {DEFAULT_SEED})")
-    parser.add_argument("--batch-size", type=int, dest="batch_size", help=f"batch size ({_default(blueprint, 'batch_size')})")
-    parser.add_argument("--lr", type=float, dest="learning_rate", help=f"learning rate ({_default(blueprint, 'learning_rate')})")
     parser.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs to RUN_DIR/logs")
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--verbose", "-v", action="count", default=0, help="print Keras's own line per epoch instead of tfjourney's")
@@ -92,11 +90,45 @@ def _add_common_train_options(parser: argparse.ArgumentParser, blueprint: str) -
     parser.add_argument("--resume", action="store_true", help="continue the interrupted run of this same command from its last finished epoch")
 
 
-def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
+# Flags whose name is not the row's key with dashes (kept from earlier versions: scripts use them),
+# and rows whose values are written in a form of their own on the command line.
+_FLAG_NAMES = {"learning_rate": "--lr"}
+_FLAG_TYPES = {"fine_tune_layers": _schedule, "fine_tune_epochs": _schedule}
+
+
+def _add_row_flags(parser: argparse.ArgumentParser, blueprint_name: str) -> None:
+    """One flag per row of the blueprint's table: help text, default and choices come from the row.
+
+    A bool row is `--key` / `--no-key`; a list row takes comma-separated numbers (`--hidden 64,32`).
+    """
+    from tfjourney.blueprints import format_value, get_blueprint
+
+    for row in get_blueprint(blueprint_name).rows:
+        if row.key is None:
+            continue
+        flag = _FLAG_NAMES.get(row.key, "--" + row.key.replace("_", "-"))
+        allowed = f"; one of {', '.join(map(format_value, row.choices))}" if row.choices and not isinstance(row.default, bool) else ""
+        allowed = allowed or (f"; {row.range.describe()}" if row.range is not None else "")
+        help_text = f"{row.hyperparameter} (default: {format_value(row.default)}{allowed})".replace("%", "%%")
+        if isinstance(row.default, bool):
+            parser.add_argument(flag, dest=row.key, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        elif isinstance(row.default, tuple):
+            parser.add_argument(flag, dest=row.key, type=_FLAG_TYPES.get(row.key, _int_list), metavar="N[,N...]", help=help_text)
+        else:
+            parser.add_argument(flag, dest=row.key, type=type(row.default), choices=row.choices or None,
+                                metavar=row.key.upper() if not row.choices else None, help=help_text)
+
+
+def _train_parser(train_sub, name: str, help_text: str):
     from tfjourney.blueprints import get_blueprint
 
-    blueprint = get_blueprint(name)
-    parser = train_sub.add_parser(name, help=help_text, description=blueprint.summary)
+    parser = train_sub.add_parser(name, help=help_text, description=get_blueprint(name).summary)
+    parser.set_defaults(handler=_train)
+    return parser
+
+
+def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
+    parser = _train_parser(train_sub, name, help_text)
     parser.add_argument("data", help="CSV path or embedded dataset name (see `tfjourney datasets`)")
     parser.add_argument("--target", help="column to predict (optional for embedded datasets)")
     parser.add_argument("--drop", type=_name_list, default=[], help="comma-separated columns to leave out, e.g. an id")
@@ -104,94 +136,46 @@ def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
                         help="comma-separated columns to use even if they look like IDs or constants (left out otherwise)")
     parser.add_argument("--column-types", dest="column_types", metavar="COL=ROLE,...",
                         help="override inferred column roles: numeric, categorical, high_cardinality, datetime, text, identifier (left out)")
-    parser.add_argument("--hidden", type=_int_list, help=f"neurons per hidden layer ({_default(name, 'hidden')})")
-    parser.add_argument("--activation", choices=blueprint.row_for("activation").choices, help=f"hidden activation ({_default(name, 'activation')})")
-    parser.add_argument("--output-activation", dest="output_activation", choices=blueprint.row_for("output_activation").choices,
-                        help=f"output activation ({_default(name, 'output_activation')})")
-    parser.add_argument("--loss", choices=blueprint.row_for("loss").choices, help=f"loss function ({_default(name, 'loss')})")
-    parser.add_argument("--optimizer", choices=blueprint.row_for("optimizer").choices, help=f"optimizer ({_default(name, 'optimizer')})")
-    parser.add_argument("--test-size", type=float, dest="test_size", help=f"fraction held out for the test split ({_default(name, 'test_size')})")
     parser.add_argument("--find-lr", action="store_true", dest="find_lr", help="run the learning-rate sweep first and use its suggestion")
     parser.add_argument("--encoding", default="utf-8", help="text encoding of the CSV (default: utf-8)")
-    if "task" in blueprint.defaults():
-        parser.add_argument("--task", choices=[c for c in blueprint.row_for("task").choices if c != "auto"], help="normally inferred from the target")
-    _add_common_train_options(parser, name)
-    parser.set_defaults(handler=_train)
+    _add_row_flags(parser, name)
+    _add_run_options(parser)
 
 
-def _add_image_options(parser: argparse.ArgumentParser, blueprint: str) -> None:
+def _add_image_parser(train_sub, name: str, help_text: str) -> argparse.ArgumentParser:
+    parser = _train_parser(train_sub, name, help_text)
     parser.add_argument("data", help="image folder (train/ + test/ class folders, or one class-folder tree) or embedded name: digits, shapes")
-    parser.add_argument("--image-size", type=int, dest="image_size", help=f"images are resized to SIZE x SIZE ({_default(blueprint, 'image_size')})")
-    parser.add_argument("--augment", action="store_true", default=None, help="random flips, rotations and zooms while training")
     parser.add_argument("--strict", action="store_true", help="fail on unreadable images instead of skipping them")
+    return parser
 
 
 def _add_generic_parser(train_sub, name: str) -> None:
-    """Flags for a registered blueprint without a hand-written parser: one `--key` per row of its table."""
-    from tfjourney.blueprints import format_value, get_blueprint
+    """A registered blueprint without data arguments of its own: DATA, then one flag per row of its table."""
+    from tfjourney.blueprints import get_blueprint
 
-    blueprint = get_blueprint(name)
-    parser = train_sub.add_parser(name, help=blueprint.title, description=blueprint.summary)
+    parser = _train_parser(train_sub, name, get_blueprint(name).title)
     parser.add_argument("data", help="the data to train on")
-    for row in blueprint.rows:
-        if row.key is None or row.key in ("epochs", "batch_size", "learning_rate"):  # the common options add these
-            continue
-        flag, help_text = "--" + row.key.replace("_", "-"), f"{row.hyperparameter} (default: {format_value(row.default)})"
-        if isinstance(row.default, bool):
-            parser.add_argument(flag, dest=row.key, action=argparse.BooleanOptionalAction, default=None, help=help_text)
-        else:
-            kind = _int_list if isinstance(row.default, tuple) else type(row.default)
-            parser.add_argument(flag, dest=row.key, type=kind, choices=row.choices or None, help=help_text)
-    _add_common_train_options(parser, name)
-    parser.set_defaults(handler=_train)
+    _add_row_flags(parser, name)
+    _add_run_options(parser)
 
 
 def _add_cnn_parser(train_sub) -> None:
-    from tfjourney.blueprints import CNN
-
-    cnn = train_sub.add_parser("cnn", help="a Tiny-VGG style CNN on a folder of images", description=CNN.summary)
-    _add_image_options(cnn, "cnn")
-    cnn.add_argument("--filters", type=int, help=f"filters per conv layer; the course uses 10, 32, 64, 128 ({_default('cnn', 'filters')})")
-    cnn.add_argument("--kernel-size", type=int, dest="kernel_size", choices=CNN.row_for("kernel_size").choices,
-                     help=f"filter size ({_default('cnn', 'kernel_size')})")
-    cnn.add_argument("--padding", choices=CNN.row_for("padding").choices, help=f"'same' keeps the size, 'valid' shrinks it ({_default('cnn', 'padding')})")
-    cnn.add_argument("--strides", type=int, choices=CNN.row_for("strides").choices, help=f"filter step in pixels ({_default('cnn', 'strides')})")
-    cnn.add_argument("--pool", choices=CNN.row_for("pool").choices, help=f"pooling after each block ({_default('cnn', 'pool')})")
-    cnn.add_argument("--conv-blocks", type=int, dest="conv_blocks", help=f"(Conv2D -> Conv2D -> pool) blocks ({_default('cnn', 'conv_blocks')})")
-    _add_common_train_options(cnn, "cnn")
-    cnn.set_defaults(handler=_train)
+    parser = _add_image_parser(train_sub, "cnn", "a Tiny-VGG style CNN on a folder of images")
+    _add_row_flags(parser, "cnn")
+    _add_run_options(parser)
 
 
 def _add_transfer_parser(train_sub) -> None:
-    from tfjourney.blueprints import TRANSFER
-
-    transfer = train_sub.add_parser("transfer", help="transfer learning: feature extraction, then optional fine-tuning", description=TRANSFER.summary)
-    _add_image_options(transfer, "transfer")
-    transfer.add_argument("--backbone", help=f"pretrained backbone: {', '.join(BACKBONES)}; only {BACKBONES[0]} works offline "
-                                             f"({_default('transfer', 'backbone')})")
-    transfer.add_argument("--weights", type=Path, help="local weights file for the backbone (default: ImageNet weights; bundled for efficientnet_lite0, downloaded by Keras for the others)")
-    transfer.add_argument("--fine-tune", action="store_true", default=None, dest="fine_tune",
-                          help=f"phase 2: gradually unfreeze more and more top layers, the blueprint's schedule "
-                               f"({_default('transfer', 'fine_tune_layers')} layers, {_default('transfer', 'fine_tune_epochs')} epochs per stage)")
-    transfer.add_argument("--fine-tune-layers", type=_schedule, dest="fine_tune_layers", metavar="N[,N...]",
-                          help="fine-tune in stages unfreezing the top N layers each, e.g. 10,20,40 (one number: one stage; "
-                               "0: no fine-tuning); BatchNorm stays frozen")
-    transfer.add_argument("--fine-tune-epochs", type=_schedule, dest="fine_tune_epochs", metavar="E[,E...]",
-                          help=f"epochs per stage: one number for every stage or one per stage ({_default('transfer', 'fine_tune_epochs')})")
-    transfer.add_argument("--fine-tune-lr-factor", type=float, dest="fine_tune_lr_factor",
-                          help=f"phase-2 learning rate = lr x factor ({_default('transfer', 'fine_tune_lr_factor')})")
-    transfer.add_argument("--lr-decay", type=float, dest="lr_decay",
-                          help=f"each deeper block of unfrozen layers learns at this factor times the rate of the block above it "
-                               f"({_default('transfer', 'lr_decay')}; 1: one rate for all)")
-    transfer.add_argument("--find-lr", action="store_true", dest="find_lr", help="run the learning-rate sweep on the head first and use its suggestion")
-    transfer.add_argument("--no-fine-tune-augment", action="store_false", default=None, dest="fine_tune_augment",
-                          help="fine-tune on the images as they are (by default phase 2 adds random flips, rotations and zooms)")
-    _add_common_train_options(transfer, "transfer")
-    transfer.set_defaults(handler=_train)
+    parser = _add_image_parser(train_sub, "transfer", "transfer learning: feature extraction, then optional fine-tuning")
+    parser.add_argument("--weights", type=Path, help="local weights file for the backbone (default: ImageNet weights; bundled for "
+                                                     "efficientnet_lite0, downloaded by Keras for the others)")
+    parser.add_argument("--find-lr", action="store_true", dest="find_lr", help="run the learning-rate sweep on the head first and use its suggestion")
+    _add_row_flags(parser, "transfer")
+    _add_run_options(parser)
 
 
-# Hand-written `train` parsers (their own help texts and flag names); any other registered
-# blueprint gets flags generated from its table.
+# Train parsers with data arguments of their own; any other registered blueprint gets DATA and its
+# table's flags. Every hyperparameter's flag comes from its row either way.
 _TRAIN_PARSERS = {
     "regression": lambda sub, name: _add_tabular_parser(sub, name, "neural network regression on a table"),
     "classification": lambda sub, name: _add_tabular_parser(sub, name, "binary or multiclass classification on a table"),
@@ -520,9 +504,13 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _interrupt)  # a kill cleans up (and keeps the epoch checkpoint) like Ctrl-C
     try:
         code = args.handler(args)
+        sys.stdout.flush()  # here, so a reader that went away (`| head`) is a BrokenPipeError caught below, not at exit
     except TfjourneyError as exc:
         print(f"tfjourney: error: {_with_flags(str(exc), flags)}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `tfjourney blueprint | head`: a closed pipe ends quietly, as in git and ls (before OSError: it is one)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:  # a path the user gave cannot be written or read
         where = f" {exc.filename}" if exc.filename else ""
         print(f"tfjourney: error: cannot use{where}: {exc.strerror or exc}; check the path and its permissions.", file=sys.stderr)
@@ -531,9 +519,6 @@ def main(argv: list[str] | None = None) -> int:
         print("tfjourney: interrupted; no run folder was written (a train command that finished an epoch continues "
               "where it stopped when you repeat it with --resume).", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. `tfjourney blueprint | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
     return code if isinstance(code, int) else 0
 
 

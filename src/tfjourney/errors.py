@@ -28,6 +28,10 @@ class DataError(TfjourneyError, ValueError):
     """The data (a CSV, an image folder, a dataset name) cannot be used as given."""
 
 
+class UnsupportedFileError(DataError):
+    """A file of a type this input cannot be read from (a web front end answers 415)."""
+
+
 class ConfigError(TfjourneyError, ValueError):
     """An option or hyperparameter value is out of range or inconsistent."""
 

@@ -32,7 +32,11 @@ class Step:
     lesson: str
     full: dict = field(default_factory=dict)
     quick: dict = field(default_factory=dict)
-    uses_images: bool = False
+
+    @property
+    def kind(self) -> str:
+        """The kind of input the step's blueprint reads: `--images` replaces the data of the "images" steps."""
+        return get_registration(self.blueprint).kind
 
 
 STEPS: tuple[Step, ...] = (
@@ -43,11 +47,11 @@ STEPS: tuple[Step, ...] = (
     Step("Multiclass classification", "classification", "wine", "Three wine cultivars from 13 chemical measurements; softmax output.",
          quick={"epochs": 60}),
     Step("Convolutional neural network", "cnn", "digits", "A Tiny VGG (32 filters) learns handwritten digits from raw pixels.",
-         quick={"epochs": 6}, uses_images=True),
+         quick={"epochs": 6}),
     Step("Transfer learning", "transfer", "shapes",
          "A pretrained EfficientNet-Lite0: train a new head on frozen features, then fine-tune the top layers.",
          full={"fine_tune_layers": 20, "epochs": 10},
-         quick={"image_size": 96, "epochs": 10, "fine_tune_layers": 10, "fine_tune_epochs": 2}, uses_images=True),
+         quick={"image_size": 96, "epochs": 10, "fine_tune_layers": 10, "fine_tune_epochs": 2}),
 )
 
 
@@ -85,7 +89,7 @@ def run_journey(
     out.mkdir(parents=True, exist_ok=True)
     cards = []
     for number, step in enumerate(STEPS, start=1):
-        dataset = str(images) if (images and step.uses_images) else step.dataset
+        dataset = str(images) if (images and step.kind == "images") else step.dataset
         cards.append(_run_step(step, dataset, out, quick, overwrite, seed, f"[{number}/{len(STEPS)}]", print_fn))
     index = render_index(cards, out / INDEX_FILE)
     failed = [c["step"] for c in cards if c["status"] != "ok"]

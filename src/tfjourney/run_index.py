@@ -19,9 +19,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tfjourney.errors import RunFolderError, UnknownRunError
-from tfjourney.reports.headline import headline
+from tfjourney.registry import registration_for
+from tfjourney.reports.headline import headline, run_task
 from tfjourney.reports.views import dataset_name
-from tfjourney.runs import METRICS_FILE, RUN_FILE
+from tfjourney.runs import METRICS_FILE, REPORT_FILE, RUN_FILE
 
 MAX_DEPTH = 6  # a journey's runs sit two levels down; a deeper tree is not a runs folder
 
@@ -35,6 +36,8 @@ class RunEntry:
     relative: str
     path: Path
     blueprint: str
+    kind: dict | None  # the kind of input its runs read: name, what the studio uploads, its Explainer
+    task: str | None
     data: str
     created: str
     metric: str | None
@@ -53,12 +56,12 @@ def run_id(relative: str) -> str:
     return hashlib.sha256(relative.encode("utf-8")).hexdigest()[:12]
 
 
-def _headline_metric(metrics: dict) -> tuple[str | None, float | None, float | None]:
-    for name in ("accuracy", "mae"):
-        if isinstance(metrics.get(name), (int, float)):
-            baseline = metrics.get(f"baseline_{name}")
-            return name, float(metrics[name]), float(baseline) if isinstance(baseline, (int, float)) else None
-    return None, None, None
+def _headline_metric(blueprint: str, metrics: dict) -> tuple[str | None, float | None, float | None]:
+    """The task's primary metric, its value and its simplest baseline (None when the run has none)."""
+    task = run_task(blueprint, metrics)
+    if task is None or task.primary_value(metrics) is None:
+        return None, None, None
+    return task.primary, task.primary_value(metrics), task.first_baseline(metrics)
 
 
 def _entry(root: Path, folder: Path) -> RunEntry | None:
@@ -69,11 +72,13 @@ def _entry(root: Path, folder: Path) -> RunEntry | None:
         return None  # an unreadable folder is not listed (and so cannot be addressed)
     relative = folder.relative_to(root).as_posix()
     blueprint = str(record.get("blueprint", "?"))
-    metric, value, baseline = _headline_metric(metrics)
+    metric, value, baseline = _headline_metric(blueprint, metrics)
+    registration = registration_for(blueprint)
     return RunEntry(
         id=run_id(relative), name=folder.name if relative != "." else root.name, relative=relative, path=folder,
-        blueprint=blueprint, data=dataset_name(record), created=str(record.get("created", "")), metric=metric, value=value,
-        baseline=baseline, headline=headline(blueprint, metrics), has_report=(folder / "report.html").is_file(),
+        blueprint=blueprint, kind=registration.input_kind.to_dict() if registration else None,
+        task=registration.task if registration else None, data=dataset_name(record), created=str(record.get("created", "")), metric=metric, value=value,
+        baseline=baseline, headline=headline(blueprint, metrics), has_report=(folder / REPORT_FILE).is_file(),
     )
 
 

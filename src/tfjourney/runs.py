@@ -28,6 +28,8 @@ METRICS_FILE = "metrics.json"
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.csv"  # one row per epoch, every phase
 CLASSES_FILE = "classes.json"  # an image run's class names, in label order
+TEST_PREDICTIONS_FILE = "test_predictions.csv"  # an image run's per-image test predictions
+REPORT_FILE = "report.html"  # the self-contained report (tfjourney.reports writes it)
 REQUIRED_FILES = (RUN_FILE, METRICS_FILE)
 _PACKAGES = ("tfjourney", "tensorflow-cpu", "tensorflow", "keras", "numpy", "pandas", "scikit-learn")
 
@@ -77,12 +79,6 @@ def check_can_write(run_dir: Path, overwrite: bool) -> None:
             f"{run_dir} exists and is not a tfjourney run folder (no {RUN_FILE}); `overwrite` only replaces runs, "
             f"so choose another `out`."
         )
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 PARTIAL_SUFFIX = ".partial"

@@ -67,6 +67,19 @@ def base_url(host: str, port: int) -> str:
 
 
 # ----------------------------------------------------------------------------- one error shape
+def _http_message(exc, request) -> str:
+    """Starlette's own 404/405 in the one-line style: what was wrong and what to do."""
+    allowed = (exc.headers or {}).get("Allow")
+    if exc.status_code == 405 and allowed:
+        return f"{request.method} is not allowed on {request.url.path}; use {allowed}."
+    if exc.status_code == 400 and exc.detail == "There was an error parsing the body":  # e.g. JSON nested past Python's recursion limit
+        return "the request body could not be parsed (malformed, or nested too deeply); send plain JSON or the form the route takes."
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        return f"no route {request.url.path}; the API's routes are listed at /openapi.json."
+    return str(exc.detail)
+
+
+
 class ClientError(Exception):
     """A request the client can fix, with its HTTP status (400 bad input, 404 unknown thing, 413 too large)."""
 
@@ -76,11 +89,11 @@ class ClientError(Exception):
         self.message = message
 
 
-def error_response(status: int, message: str) -> JSONResponse:
-    """The one error body: `{"error": message}`."""
+def error_response(status: int, message: str, *, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The one error body: `{"error": message}` (with `headers`, e.g. a 405's Allow)."""
     from fastapi.responses import JSONResponse
 
-    return JSONResponse({"error": message}, status_code=status)
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def first_validation_problem(exc: RequestValidationError, *, skip: tuple[str, ...] = ("body",)) -> tuple[str, dict]:
@@ -118,7 +131,7 @@ def install_error_handlers(
         return error_response(*library_error(exc))
 
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return error_response(exc.status_code, str(exc.detail))
+        return error_response(exc.status_code, _http_message(exc, request), headers=exc.headers)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("%s: unexpected error on %s", server, request.url.path)

@@ -102,6 +102,18 @@ def test_images_as_b64_and_pixel_lists(client, cnn_run, shapes_folder):
         ("regression-run", b'{"instances": [{"height": 1}]}', 400, "unknown input 'height'"),
         ("regression-run", b'{"inputs": {"age": [1, 2], "bmi": [1]}}', 400, "different lengths"),
         ("no-such-model", b'{"instances": [1]}', 404, "no model named 'no-such-model'"),
+        # shapes TF Serving's grammar does not allow: refused at the edge, whichever model (once a 500 TypeError)
+        ("cnn-run", b'{"signature_name": null, "instances": null, "inputs": 0}', 400, '"inputs" is a number'),
+        ("regression-run", b'{"signature_name": null, "instances": null, "inputs": 0}', 400, '"inputs" is a number'),
+        ("cnn-run", b'{"inputs": {"image": 5}}', 400, "image 0 has shape []"),
+        ("cnn-run", b'{"instances": [{"image": {"y": 2}}]}', 400, "instances[0].image is an object with keys ['y']"),
+        ("cnn-run", b'{"inputs": {"image": {"b64": 7}}}', 400, "inputs.image.b64 is a number"),
+        ("cnn-run", b'[1, 2]', 400, "the body is a JSON array, not an object"),
+        ("cnn-run", b'{"signature_name": 3, "instances": [1]}', 400, '"signature_name" is a number'),
+        ("cnn-run", b'{"instances": [1e999]}', 400, "instances[0] is inf"),
+        ("cnn-run", b'{"instances": ' + b"[" * 50 + b"]" * 50 + b"}", 400, "nested more than 8 lists deep"),
+        ("cnn-run", b"[" * 100_000 + b"]" * 100_000, 400, "could not be parsed (malformed, or nested too deeply)"),
+        ("cnn-run", b'{"instances": [' + b"[" * 3 + b",".join([b"NaN"] * 3) + b"]" * 3 + b"]}", 400, "takes [32, 32, 3]"),
     ],
 )
 def test_each_bad_request_gets_its_status_and_one_line(client, model, body, status, message):
@@ -109,6 +121,34 @@ def test_each_bad_request_gets_its_status_and_one_line(client, model, body, stat
     assert response.status_code == status
     error = response.json()["error"]
     assert message in error and "\n" not in error and "Traceback" not in error
+
+
+def test_a_non_finite_output_gets_400_not_a_json_error(app, client, cnn_run):
+    """JSON cannot carry NaN: should a model ever answer it, the request gets a 400 naming the example, not a 500."""
+    batcher = app.state.serve.batchers[cnn_run.name]
+    original = batcher.predict
+    batcher.predict = lambda batch: np.where(np.arange(len(batch))[:, None] == 1, np.nan, original(batch))
+    try:
+        response = client.post(f"/v1/models/{cnn_run.name}:predict", json={"instances": np.full((2, 32, 32, 3), 9.0).tolist()})
+    finally:
+        batcher.predict = original
+    assert response.status_code == 400 and response.json()["error"].startswith("example(s) 1 gave no finite output")
+
+
+def test_wrong_method_gets_405_with_allow_and_the_document_declares_every_status(client, cnn_run):
+    response = client.get(f"/v1/models/{cnn_run.name}:predict")
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert response.json()["error"] == f"GET is not allowed on /v1/models/{cnn_run.name}:predict; use POST."
+    assert client.get(f"/v1/models/{cnn_run.name}/versions/1:predict").headers["allow"] == "POST"
+    assert client.delete("/healthz").headers["allow"] == "GET"
+    assert "/openapi.json" in client.get("/no/such/route").json()["error"]
+    document = client.get("/openapi.json").json()
+    predict_op = document["paths"]["/v1/models/{name}:predict"]["post"]
+    assert set(predict_op["responses"]) == {"200", "400", "404", "405", "413", "500"}
+    assert predict_op["responses"]["400"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+    assert all("422" not in op["responses"] for path in document["paths"].values() for op in path.values())
+    name = next(p for p in predict_op["parameters"] if p["name"] == "name")
+    assert name["schema"]["enum"] == ["cnn-run", "regression-run"]
 
 
 def test_unknown_model_version_and_oversized_body(client):

@@ -125,7 +125,7 @@ def test_uploads_over_the_limit_are_413(studio_runs, ids):
 
 def test_explaining_a_tabular_run_is_400(client, ids):
     response = client.post(f"/api/explain/{ids['circles']}", files={"file": ("x.png", _png(), "image/png")})
-    assert response.status_code == 400 and "cnn or transfer" in response.json()["error"]
+    assert response.status_code == 400 and "a run that reads images" in response.json()["error"]
 
 
 def test_whatif_uses_the_builder_and_its_errors(client):

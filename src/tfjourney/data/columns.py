@@ -36,7 +36,6 @@ import pandas as pd
 from tfjourney.blueprints import MISSING_TOKENS
 from tfjourney.errors import DataError
 
-ROLES = ("numeric", "categorical", "high_cardinality", "identifier", "datetime", "text", "constant", "empty")
 LEFT_OUT = ("identifier", "constant", "empty")
 # Roles a user may ask for with `column_types`; "identifier" means "leave it out".
 OVERRIDABLE = ("numeric", "categorical", "high_cardinality", "datetime", "text", "identifier")

@@ -19,7 +19,7 @@ from tfjourney.explain.compute import Anatomy, maps_and_cam, model_anatomy
 from tfjourney.explain.plots import gradcam_title, plot_feature_maps, plot_filters, plot_grad_cam
 from tfjourney.reports.embedding import embed_png
 from tfjourney.reports.report import render
-from tfjourney.registry import reads_images
+from tfjourney.registry import registration_for
 from tfjourney.runs import load_run
 
 DISPLAY_SIZE = 384
@@ -129,8 +129,9 @@ def _input_uri(display: np.ndarray, out: Path) -> str:
 def explain_run(run_dir: Path | str, image_path: Path | str, layer: str | None = None, class_name: str | None = None) -> Path:
     """Write RUN_DIR/explain/<image stem>/ (PNGs + index.html) for one image; returns the page's path."""
     run = load_run(run_dir)
-    if not reads_images(run.blueprint):
-        raise RunFolderError(f"{run.path} is a {run.blueprint} run; explain is for image models (cnn or transfer runs), "
+    registration = registration_for(run.blueprint)
+    if registration is None or registration.input_kind.explainer != "images":
+        raise RunFolderError(f"{run.path} is a {run.blueprint} run; explain is for image models, "
                              "so pass a folder from `tfjourney train cnn` or `tfjourney train transfer`.")
     names = _class_names(run.record)
     class_index = _resolve_class(class_name, names)

@@ -27,6 +27,7 @@ from tfjourney.export.onnx import write_onnx
 from tfjourney.export.samples import Sample, run_samples
 from tfjourney.export.saved_model import write_saved_model
 from tfjourney.export.verify import VerificationError, verify_export
+from tfjourney.registry import registration_of_run
 from tfjourney.runs import load_run, write_json
 
 FORMATS = ("saved_model", "tflite", "onnx")
@@ -95,7 +96,7 @@ def export_run(
     exported, removed = inference_model(model)
     test, train = run_samples(run, model, TEST_EXAMPLES, CALIBRATION_EXAMPLES if quantize == "int8" else 1, data)
     expected = _keras_outputs(model, test)
-    classification = bool(run.record["data"].get("class_names"))
+    classification = registration_of_run(run.blueprint, run.path).task == "classification"
     exports, skipped, problems = [], [], []
     staging = _staging(target)
     try:

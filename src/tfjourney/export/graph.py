@@ -96,10 +96,6 @@ def export_signature(model: keras.Model) -> list:
     return [spec(structure)]
 
 
-def string_inputs(model: keras.Model) -> list[str]:
-    return [spec.name for spec in input_specs(model) if spec.dtype == "string"]
-
-
 def preprocessing_layers(model: keras.Model) -> list[dict]:
     """Every layer that turns raw input into features (rescaling, normalization, lookups, fills)."""
     found = []

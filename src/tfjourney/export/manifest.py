@@ -16,7 +16,7 @@ from pathlib import Path
 import keras
 
 from tfjourney.export.graph import input_specs, preprocessing_layers, signature_names
-from tfjourney.registry import reads_images
+from tfjourney.registry import registration_of_run
 from tfjourney.runs import Run
 
 MANIFEST_FILE = "manifest.json"
@@ -52,16 +52,9 @@ def _sha256(path: Path) -> str:
 
 def describe_inputs(run: Run, model: keras.Model) -> list[dict]:
     """The signature a client fills, each input said in words."""
-    described = []
-    for spec, exported_name in zip(input_specs(model), signature_names(model)):
-        if reads_images(run.blueprint):
-            meaning = f"RGB images, {spec.shape[1]}x{spec.shape[2]} pixels, values 0-255 (not rescaled: the model rescales)"
-        elif spec.dtype == "string":
-            meaning = f"raw CSV column {spec.name!r} as text; a missing cell is \"\""
-        else:
-            meaning = f"raw CSV column {spec.name!r} as a number; a missing cell is NaN"
-        described.append({**spec.to_dict(), "exported_name": exported_name, "meaning": meaning})
-    return described
+    describe = registration_of_run(run.blueprint, run.path).kind_function("describe_input")
+    return [{**spec.to_dict(), "exported_name": exported_name, "meaning": describe(run, spec)}
+            for spec, exported_name in zip(input_specs(model), signature_names(model))]
 
 
 def describe_output(run: Run, model: keras.Model) -> dict:

@@ -58,11 +58,6 @@ def head_model(model: keras.Model, embedding_size: int) -> keras.Model:
     return keras.Model(embedding, model.get_layer(HEAD_LAYER)(embedding), name="head")
 
 
-def backbone_of(model: keras.Model) -> keras.Model:
-    """The backbone inside a transfer model (the one nested model)."""
-    return next(layer for layer in model.layers if isinstance(layer, keras.Model))
-
-
 def fine_tunable_layers(backbone: keras.Model) -> list[keras.layers.Layer]:
     """The layers "top N" counts over: everything after the input and the preprocessing."""
     return [layer for layer in backbone.layers if not isinstance(layer, (keras.layers.InputLayer, keras.layers.Rescaling))]

@@ -21,8 +21,8 @@ from tfjourney.models.tta import predict_with_tta
 from tfjourney.progress import Progress
 from tfjourney.training.progress import predict_with_progress
 from tfjourney.metrics import class_probabilities, classification_metrics, predicted_labels
-from tfjourney.registry import reads_images
-from tfjourney.runs import RUN_FILE, Run
+from tfjourney.registry import names_of_kind
+from tfjourney.runs import RUN_FILE, TEST_PREDICTIONS_FILE, Run
 
 GRID_SIZE = 20
 ONE_CALL_IMAGES = 64
@@ -100,7 +100,7 @@ def evaluate_on_test(model: keras.Model, image_data: ImageData, staging: Path, p
     metrics["tta_accuracy"] = float(np.mean(predicted_labels(averaged) == y_true))
     plots.make_confusion_matrix(y_true, predicted_labels(probabilities), image_data.class_names, path=staging / "plots" / "confusion_matrix.png")
     _plot_predictions(image_data, y_true, probabilities, staging / "plots" / "predictions.png")
-    _write_test_predictions(image_data, y_true, probabilities, staging / "test_predictions.csv")
+    _write_test_predictions(image_data, y_true, probabilities, staging / TEST_PREDICTIONS_FILE)
     return metrics
 
 
@@ -164,8 +164,9 @@ def predict_images(run: Run, paths: list[str | Path], top_k: int | None = None, 
     `tta` averages each image with its mirror image.
     """
     top_k = PREDICT_TOP_K if top_k is None else top_k
-    if not reads_images(run.blueprint):
-        raise RunFolderError(f"{run.path} is a {run.blueprint} run; image prediction needs a cnn or transfer run.")
+    if run.blueprint not in names_of_kind("images"):
+        raise RunFolderError(f"{run.path} is a {run.blueprint} run; image prediction needs a run of an image blueprint "
+                             f"({', '.join(names_of_kind('images'))}).")
     if top_k not in COUNT:
         raise DataError(f"`top_k` {top_k} must be {COUNT.describe()}.")
     images = load_images(paths, tuple(_image_size_of(run)))
@@ -196,11 +197,6 @@ def prediction_table(run: Run, outputs: np.ndarray, names: list[str], *, top_k: 
             rows.append({"image": name, "rank": rank, "class": class_names[index], "probability": float(probs[index])})
     table = pd.DataFrame(rows)
     return table if top_k > 1 else table.drop(columns="rank")
-
-
-def image_size_of(run: Run) -> tuple[int, int]:
-    """The (height, width) the run's model takes."""
-    return tuple(_image_size_of(run))
 
 
 def evaluate_images(run: Run, data: str | Path, tta: bool = False) -> dict:

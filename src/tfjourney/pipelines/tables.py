@@ -24,7 +24,7 @@ from tfjourney.data.tabular import encode_labels, label_texts, read_csv
 from tfjourney.errors import DataError, RunFolderError, TfjourneyWarning
 from tfjourney.metrics import class_probabilities, classification_metrics, regression_metrics
 from tfjourney.models.tabular import ColumnPlan, categorical_values
-from tfjourney.registry import names_reading
+from tfjourney.registry import names_of_kind
 from tfjourney.runs import Run, load_run
 from tfjourney.training.table_data import predict_rows
 
@@ -69,7 +69,7 @@ def run_plans(run: Run) -> list[ColumnPlan]:
 
 def predict_tabular(run_dir: str | Path, input_csv: str | Path) -> pd.DataFrame:
     """Predictions for raw CSV rows, as a DataFrame: the prediction, and class probabilities."""
-    run = load_run(run_dir, expect=names_reading("table"))
+    run = load_run(run_dir, expect=names_of_kind("table"))
     frame = _read_rows(run, input_csv)
     return prediction_table(run, frame_outputs(run, run.load_model(), frame), frame.index)
 
@@ -100,7 +100,7 @@ def prediction_table(run: Run, predictions: np.ndarray, index=None) -> pd.DataFr
 
 def evaluate_tabular(run_dir: str | Path, data_csv: str | Path) -> dict:
     """The run's metrics recomputed on another labelled CSV (same columns plus the target)."""
-    run = load_run(run_dir, expect=names_reading("table"))
+    run = load_run(run_dir, expect=names_of_kind("table"))
     frame = _read_rows(run, data_csv)
     target = run.record["data"]["target"]
     if target not in frame.columns:

@@ -22,7 +22,6 @@ import pandas as pd
 from tfjourney.errors import DataError
 from tfjourney.models.playground import DATA_EXTENT
 
-CLASSIFICATION_SETS = ("circle", "xor", "gauss", "spiral")
 REGRESSION_SETS = ("plane", "multigauss")
 CLASS_NAMES = ["orange", "blue"]  # the Playground's colours for its -1 / +1 classes
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from tfjourney.blueprints import format_value
 from tfjourney.errors import ConfigError, RunFolderError
-from tfjourney.reports.headline import headline
+from tfjourney.reports.headline import headline, run_task
 from tfjourney.reports.embedding import embed_figure, relative_link
 from tfjourney.reports.formatting import format_metric, lower_is_better, metric_label
 from tfjourney.reports.report import REPORT_FILE, render, write_report, written_by_tfjourney
-from tfjourney.reports.views import dataset_name, read_history, run_kind
+from tfjourney.reports.views import dataset_name, read_history
 from tfjourney.runs import Run, finished_name, load_run
 
 COMPARE_FILE = "compare.html"
@@ -76,8 +76,9 @@ _SHORT_LABELS = {
 
 
 def _family(run: Run) -> str:
-    """"regression" or "classification" (image runs too): runs of one family share metrics, so they share a table."""
-    return "regression" if run_kind(run.record) == "regression" else "classification"
+    """The run's task ("regression", "classification", image runs too, "forecast"): runs of one task share metrics, so they share a table."""
+    task = run_task(run.blueprint, run.metrics)
+    return task.name if task is not None else "other"
 
 
 def _is_number(value: Any) -> bool:

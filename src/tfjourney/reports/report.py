@@ -19,8 +19,8 @@ import jinja2
 
 from tfjourney.reports.formatting import format_metric, format_number, format_seconds, no_link, value_size, with_keys
 from tfjourney.reports.views import report_view
+from tfjourney.runs import REPORT_FILE
 
-REPORT_FILE = "report.html"
 GENERATOR_MARK = '<meta name="generator" content="tfjourney">'  # base.html.j2 puts it in every page's head
 
 

@@ -29,16 +29,12 @@ from tfjourney.reports.formatting import (
     metric_label,
     plain_value,
 )
-from tfjourney.reports.headline import headline
-from tfjourney.registry import REGISTRY
+from tfjourney.registry import registration_for
+from tfjourney.reports.headline import headline, run_task
+from tfjourney.tasks import Task
 from tfjourney.runs import CLASSES_FILE, HISTORY_FILE, MODEL_FILE, finished_name, load_run
 
 
-# The headline metric of each family and what it is compared against.
-_COMPARISONS = {
-    "mae": ("baseline_mae", "linear_mae", "gbm_mae"),
-    "accuracy": ("baseline_accuracy", "linear_accuracy", "gbm_accuracy", "phase1_accuracy"),
-}
 _PHASE_LABELS = {
     "find_lr_seconds": "Learning-rate finder",
     "train_seconds": "Training",
@@ -100,14 +96,14 @@ def _class_names(run_dir: Path, record: dict) -> list[str]:
 
 
 def run_kind(record: dict) -> str:
-    """"regression", "classification" (tabular) or "image": decides the task-specific section.
+    """The report's results section: "regression", "classification", "forecast" (the task's) or "image" (the kind's).
 
-    The run's blueprint registration says (`report_kind`); a run of a blueprint this tfjourney
-    does not know is read from its data.
+    The run's blueprint registration says (`report_section`); a run of a blueprint this
+    tfjourney does not know is read from its data.
     """
-    registration = REGISTRY.get(record.get("blueprint", ""))
+    registration = registration_for(record.get("blueprint", ""))
     if registration is not None:
-        return registration.report_kind
+        return registration.report_section
     data = record.get("data", {})
     if "counts" in data:
         return "image"
@@ -121,11 +117,11 @@ def dataset_name(record: dict) -> str:
 
 
 # ----------------------------------------------------------------------------- view model pieces
-def _tiles(metrics: dict) -> dict:
-    """The primary metric with its baselines as bars, and every other scalar metric as a tile."""
-    primary_name = next((name for name in _COMPARISONS if isinstance(metrics.get(name), (int, float))), None)
-    primary = _primary_tile(primary_name, metrics) if primary_name else None
-    shown = {primary_name, *(_COMPARISONS.get(primary_name, ()))} if primary_name else set()
+def _tiles(task: Task | None, metrics: dict) -> dict:
+    """The task's primary metric with its baselines as bars, and every other scalar metric as a tile."""
+    primary_name = task.primary if task is not None and task.primary_value(metrics) is not None else None
+    primary = _primary_tile(task, metrics) if primary_name else None
+    shown = {primary_name, *task.baselines} if primary_name else set()
     others = [
         {"name": name, "label": metric_label(name), "value": format_metric(name, value), "hint": metric_hint(name)}
         for name, value in metrics.items()
@@ -134,12 +130,13 @@ def _tiles(metrics: dict) -> dict:
     return {"primary": primary, "others": others}
 
 
-def _primary_tile(name: str, metrics: dict) -> dict:
+def _primary_tile(task: Task, metrics: dict) -> dict:
+    name = task.primary
     ours = float(metrics[name])
-    lower = lower_is_better(name)
+    lower = task.lower_is_better
     entries = [("this model", ours, True)] + [
         (metric_label(key).lower() if key != "phase1_accuracy" else "feature extraction only", float(metrics[key]), False)
-        for key in _COMPARISONS[name]
+        for key in task.baselines
         if isinstance(metrics.get(key), (int, float))
     ]
     top = max((abs(v) for _, v, _ in entries), default=1.0) or 1.0
@@ -509,7 +506,7 @@ def report_view(run_dir: Path | str) -> dict:
         "blueprint_name": record.get("blueprint", "?"),
         "dataset": dataset_name(record),
         "headline": headline(record.get("blueprint", ""), metrics),
-        "tiles": _tiles(metrics),
+        "tiles": _tiles(run_task(record.get("blueprint", ""), metrics), metrics),
         "notices": _missing_notices(run_dir, kind, record),
         "blueprint": _blueprint_view(record),
         "model": _model_view(record),

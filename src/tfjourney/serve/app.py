@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from tfjourney.serve.errors import install_error_handlers
+from tfjourney.serve.errors import drop_unsent_422, install_error_handlers, name_served_models
 from tfjourney.serve.limits import DEFAULT_MAX_BODY, AssumeJson, BodyLimit
 from tfjourney.serve.models import load_served_models
 from tfjourney.serve.routers import health, tf_serving
@@ -44,4 +44,13 @@ def create_app(run_dirs: list[str | Path], *, max_body: int = DEFAULT_MAX_BODY, 
     app.include_router(health.router)
     app.add_middleware(AssumeJson)
     app.add_middleware(BodyLimit, max_body=max_body)
+    app.openapi = lambda: app.openapi_schema or _schema(app)
     return app
+
+
+def _schema(app: FastAPI) -> dict:
+    from fastapi.openapi.utils import get_openapi
+
+    schema = drop_unsent_422(get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes))
+    app.openapi_schema = name_served_models(schema, sorted(app.state.serve.models))
+    return app.openapi_schema

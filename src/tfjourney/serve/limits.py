@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 DEFAULT_MAX_BODY = 10 * 1024 * 1024  # bytes
-MAX_INSTANCES = 1024
+from tfjourney.blueprints import SERVE_MAX_INSTANCES as MAX_INSTANCES  # noqa: F401  (examples per request)
 
 
 class BodyLimit:

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import pandas as pd
 
 from tfjourney.errors import RunFolderError
 from tfjourney.export.graph import input_specs, signature_names
-from tfjourney.registry import reads_images
+from tfjourney.registry import Registration, registration_of_run
 from tfjourney.runs import Run, load_run
 
 VERSION = "1"
@@ -27,8 +26,12 @@ class ServedModel:
     inputs: list[dict] = field(default_factory=list)  # name, exported name, dtype, shape
 
     @property
-    def is_image(self) -> bool:
-        return reads_images(self.run.blueprint)
+    def registration(self) -> Registration:
+        return registration_of_run(self.run.blueprint, self.run.path)
+
+    def decode(self, instances, inputs):
+        """One request body's examples, decoded by the run's kind of input (DataError when they do not fit)."""
+        return self.registration.kind_function("decode")(self, instances, inputs)
 
     @property
     def class_names(self) -> list[str]:
@@ -38,22 +41,9 @@ class ServedModel:
     def target(self) -> str:
         return self.run.record["data"].get("target", "")
 
-    @property
-    def image_shape(self) -> tuple[int, int, int]:
-        return tuple(self.model.inputs[0].shape[1:])
-
-    def outputs(self, batch: pd.DataFrame | np.ndarray) -> np.ndarray:
-        """Model outputs for decoded inputs: a DataFrame of raw rows, or an array of 0-255 pixels.
-
-        The same library functions `tfjourney predict` uses, minus the file reading.
-        """
-        if self.is_image:
-            from tfjourney.pipelines.images import image_outputs
-
-            return image_outputs(self.model, batch)
-        from tfjourney.pipelines.tables import frame_outputs
-
-        return frame_outputs(self.run, self.model, batch)
+    def outputs(self, batch) -> np.ndarray:
+        """Model outputs for a decoded batch: the kind's `outputs`, the same functions `tfjourney predict` uses."""
+        return self.registration.kind_function("outputs")(self, batch)
 
     def describe(self, outputs: np.ndarray) -> list[dict]:
         """tfjourney's extra field per instance: the class and every class's probability, or the predicted value."""

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from tfjourney.errors import TfjourneyError, UnknownRunError, show_setting_names
+from tfjourney.errors import TfjourneyError, UnknownRunError, UnsupportedFileError, show_setting_names
 from tfjourney.web import ClientError, error_response, first_validation_problem, install_error_handlers as _install
 
 
@@ -20,7 +20,8 @@ def plain(message: str) -> str:
 
 
 def _library_error(exc: TfjourneyError) -> tuple[int, str]:
-    return 404 if isinstance(exc, UnknownRunError) else 400, plain(str(exc))
+    status = 404 if isinstance(exc, UnknownRunError) else 415 if isinstance(exc, UnsupportedFileError) else 400
+    return status, plain(str(exc))
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

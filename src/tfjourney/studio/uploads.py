@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import uuid
 from pathlib import Path
 
 from fastapi import UploadFile
 
-from tfjourney.data.image_files import IMAGE_EXTENSIONS
 from tfjourney.studio.errors import ApiError
 
 CHUNK = 1024 * 1024
@@ -28,31 +26,18 @@ async def read_limited(upload: UploadFile, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def _suffix(name: str | None) -> str:
-    return Path(name or "").suffix.lower()
-
-
 def check_image(name: str | None, content: bytes) -> str:
-    """The image's suffix after checking the name and that Pillow can decode it; 415 / 400 otherwise."""
-    from PIL import Image, UnidentifiedImageError
+    """The image's suffix after checking the name and that Pillow can decode it (the images kind's check)."""
+    from tfjourney.kinds import get_kind
 
-    suffix = _suffix(name)
-    if suffix not in IMAGE_EXTENSIONS:
-        raise ApiError(415, f"{name} is not an image file the models read; upload a {', '.join(sorted(IMAGE_EXTENSIONS))} file.")
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ApiError(400, f"{name} is not a readable image ({type(exc).__name__}); upload a real "
-                            f"{suffix.lstrip('.').upper()} photo or re-save it from an image editor.") from None
-    return suffix
+    return get_kind("images").function("check_upload")(name, content)
 
 
 def check_csv(name: str | None, content: bytes) -> None:
-    if _suffix(name) not in (".csv", ".txt"):
-        raise ApiError(415, f"{name} is not a CSV file; upload a .csv with a header row.")
-    if b"\x00" in content[:4096]:
-        raise ApiError(400, f"{name} looks binary, not text; upload a comma-separated text file.")
+    """A text CSV with a header row (the table kind's check)."""
+    from tfjourney.kinds import get_kind
+
+    get_kind("table").function("check_upload")(name, content)
 
 
 def save_scratch(scratch: Path, suffix: str, content: bytes) -> Path:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from tfjourney.serve.errors import ERRORS
 from tfjourney.serve.state import ServeState, get_state
 
-router = APIRouter()
+router = APIRouter(responses={k: v for k, v in ERRORS.items() if k != 404})
 
 
 @router.get("/healthz")

@@ -5,14 +5,24 @@ from __future__ import annotations
 import numpy as np
 from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from tfjourney.serve.decode import decode_request
-from tfjourney.serve.errors import ServeError
+from tfjourney.serve.errors import ERRORS, PREDICT_ERRORS, ServeError
 from tfjourney.serve.models import VERSION, ServedModel
 from tfjourney.serve.schemas import ModelMetadata, ModelStatus, PredictRequest, PredictResponse
 from tfjourney.serve.state import ServeState, get_state
 
-router = APIRouter(prefix="/v1/models")
+
+
+class _ModelName(StringConvertor):
+    """A model's name in a path: no colon, so `GET /v1/models/NAME:predict` is the predict route's 405, not an unknown model."""
+
+    regex = "[^/:]+"  # also a version number
+
+
+register_url_convertor("model_name", _ModelName())
+router = APIRouter(prefix="/v1/models", responses=ERRORS)
 SIGNATURE = "serving_default"
 _DTYPES = {"float32": "DT_FLOAT", "string": "DT_STRING", "int64": "DT_INT64", "int32": "DT_INT32"}
 
@@ -22,8 +32,8 @@ def _check_version(version: str | None) -> None:
         raise ServeError(404, f"no version {version!r}; each served run has version {VERSION}.")
 
 
-@router.get("/{name}", response_model=ModelStatus)
-@router.get("/{name}/versions/{version}", response_model=ModelStatus)
+@router.get("/{name:model_name}", response_model=ModelStatus)
+@router.get("/{name:model_name}/versions/{version:model_name}", response_model=ModelStatus)
 def model_status(name: str, version: str | None = None, state: ServeState = Depends(get_state)) -> dict:
     """Is the model loaded? (TF Serving's GetModelStatus)."""
     state.model(name)
@@ -52,8 +62,8 @@ def model_metadata(name: str, version: str | None = None, state: ServeState = De
     }
 
 
-@router.post("/{name}:predict", response_model=PredictResponse, response_model_exclude_none=True)
-@router.post("/{name}/versions/{version}:predict", response_model=PredictResponse, response_model_exclude_none=True)
+@router.post("/{name}:predict", response_model=PredictResponse, response_model_exclude_none=True, responses=PREDICT_ERRORS)
+@router.post("/{name}/versions/{version}:predict", response_model=PredictResponse, response_model_exclude_none=True, responses=PREDICT_ERRORS)
 async def predict(name: str, body: PredictRequest, version: str | None = None, state: ServeState = Depends(get_state)) -> dict:
     """Predict for the examples in the body; the model runs in a worker thread, batched with requests that arrive together."""
     served = state.model(name)
@@ -61,7 +71,7 @@ async def predict(name: str, body: PredictRequest, version: str | None = None, s
     if body.signature_name not in (None, "", SIGNATURE):
         raise ServeError(400, f"no signature {body.signature_name!r}; the only one is {SIGNATURE!r}.")
     inputs = await run_in_threadpool(decode_request, served, body.instances, body.inputs)
-    outputs = await _outputs(state, served, inputs)
+    outputs = _finite(await _outputs(state, served, inputs))
     key = "predictions" if body.instances is not None else "outputs"
     return {key: _tf_serving_values(outputs), "tfjourney": served.describe(outputs)}
 
@@ -70,6 +80,15 @@ async def _outputs(state: ServeState, served: ServedModel, inputs) -> np.ndarray
     if state.batching:
         return await state.batchers[served.name].submit(inputs)
     return await run_in_threadpool(served.outputs, inputs)
+
+
+def _finite(outputs: np.ndarray) -> np.ndarray:
+    """The outputs, or 400 naming the examples whose inputs drove the model to NaN or infinity (JSON has neither)."""
+    bad = np.flatnonzero(~np.isfinite(np.asarray(outputs, dtype="float64")).reshape(len(outputs), -1).all(axis=1))
+    if bad.size:
+        raise ServeError(400, f"example(s) {', '.join(map(str, bad[:10].tolist()))} gave no finite output; their values are far outside "
+                              "what the model was trained on (pixels are 0-255, numbers as in the training file).")
+    return outputs
 
 
 def _tf_serving_values(outputs: np.ndarray) -> list:

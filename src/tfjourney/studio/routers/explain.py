@@ -21,8 +21,8 @@ from tfjourney.explain.compute import Anatomy, model_anatomy, upsample
 from tfjourney.explain.network import ExplainedImage, arithmetic_layers, conv_arithmetic, explain_image, softmax_terms
 from tfjourney.explain.whatif import cnn_whatif
 from tfjourney.run_index import RunEntry
-from tfjourney.registry import reads_images
-from tfjourney.runs import load_run
+from tfjourney.registry import registration_for
+from tfjourney.runs import MODEL_FILE, TEST_PREDICTIONS_FILE, load_run
 from tfjourney.studio.errors import ApiError
 from tfjourney.studio.state import StudioState, get_state
 from tfjourney.studio.uploads import check_image, read_limited, save_scratch
@@ -49,10 +49,16 @@ class _Explained:
     view: ExplainedImage
 
 
+def _check_explainable(entry: RunEntry) -> None:
+    """The image Explainer draws convolutions: runs whose kind of input offers it."""
+    registration = registration_for(entry.blueprint)
+    if registration is None or registration.input_kind.explainer != "images":
+        raise ApiError(400, f"{entry.name} is a {entry.blueprint} run; the image Explainer needs a run that reads images.")
+
+
 def _loaded(state: StudioState, entry: RunEntry) -> _Loaded:
-    if not reads_images(entry.blueprint):
-        raise ApiError(400, f"{entry.name} is a {entry.blueprint} run; the Explainer needs a cnn or transfer run.")
-    model_file = entry.path / "model.keras"
+    _check_explainable(entry)
+    model_file = entry.path / MODEL_FILE
     key = f"{entry.id}:{model_file.stat().st_mtime_ns if model_file.exists() else 0}"
     cached = state.models.find(key)
     if cached is not None:
@@ -112,7 +118,7 @@ def _payload(token: str, explained: _Explained, seconds: float) -> dict:
 
 
 def _samples(entry: RunEntry) -> list[dict]:
-    table = entry.path / "test_predictions.csv"
+    table = entry.path / TEST_PREDICTIONS_FILE
     if not table.is_file():
         return []
     frame = pd.read_csv(table).head(MAX_SAMPLES)
@@ -124,7 +130,7 @@ def _sample_path(entry: RunEntry, index: int) -> Path:
     samples = _samples(entry)
     if not 0 <= index < len(samples):
         raise ApiError(404, f"{entry.name} has no test image number {index}; pick one from the list.")
-    path = Path(str(pd.read_csv(entry.path / "test_predictions.csv")["path"].iloc[index]))
+    path = Path(str(pd.read_csv(entry.path / TEST_PREDICTIONS_FILE)["path"].iloc[index]))
     if not path.is_file():
         raise ApiError(404, f"test image {path.name} is no longer where training found it; upload an image instead.")
     return path
@@ -144,8 +150,7 @@ def _explain(state: StudioState, entry: RunEntry, path: Path, class_index: int |
 def info(run_id: str, state: StudioState = Depends(get_state)) -> dict:
     """Class names, input size, test images and (for a cnn run) its Table 3 choices to start the what-if panel from."""
     entry = state.run(run_id)
-    if not reads_images(entry.blueprint):
-        raise ApiError(400, f"{entry.name} is a {entry.blueprint} run; the Explainer needs a cnn or transfer run.")
+    _check_explainable(entry)
     run = load_run(entry.path)
     config = run.record.get("config", {})
     return {"id": entry.id, "name": entry.name, "blueprint": entry.blueprint, "class_names": run.record["data"]["class_names"],

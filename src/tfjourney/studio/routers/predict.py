@@ -13,10 +13,10 @@ from tfjourney.blueprints import PREDICT_TOP_K, STUDIO_TOP_K
 from tfjourney.errors import TfjourneyWarning
 from tfjourney.predict import predict
 from tfjourney.run_index import RunEntry
-from tfjourney.registry import reads_images
+from tfjourney.registry import registration_of_run
 from tfjourney.studio.errors import ApiError, plain
 from tfjourney.studio.state import StudioState, get_state
-from tfjourney.studio.uploads import check_csv, check_image, read_limited, save_scratch
+from tfjourney.studio.uploads import read_limited, save_scratch
 
 router = APIRouter(prefix="/api/predict")
 MAX_FILES = 32
@@ -24,23 +24,20 @@ MAX_FILES = 32
 
 def _run_predict(entry: RunEntry, scratch: Path, uploads: list[tuple[str, bytes]], top_k: int) -> dict:
     """Check and stage the uploads, call predict() on the staged copies, report rows under the original names."""
-    image_run = reads_images(entry.blueprint)
-    if not image_run and len(uploads) != 1:
-        raise ApiError(400, f"{entry.name} is a {entry.blueprint} run: upload one CSV with the columns it was trained on.")
+    kind = registration_of_run(entry.blueprint, entry.path).input_kind
+    if not kind.upload.multiple and len(uploads) != 1:
+        raise ApiError(400, f"{entry.name} is a {entry.blueprint} run: upload one file ({kind.upload.hint.lower()}).")
+    check_upload = kind.function("check_upload")
     staged: dict[str, str] = {}
     try:
         for name, content in uploads:
-            if image_run:
-                suffix = check_image(name, content)
-            else:
-                check_csv(name, content)
-                suffix = ".csv"
-            staged[str(save_scratch(scratch, suffix, content))] = name
+            staged[str(save_scratch(scratch, check_upload(name, content), content))] = name
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", TfjourneyWarning)
-            table = predict([str(entry.path), *staged], top_k=top_k if image_run else None).table
-        if "image" in table.columns:
-            table["image"] = table["image"].map(staged)
+            table = predict([str(entry.path), *staged], top_k=top_k if kind.upload.multiple else None).table
+        for column in table.columns:  # a column naming the staged files names the uploads instead
+            if table[column].map(lambda value: isinstance(value, str) and value in staged).any():
+                table[column] = table[column].map(lambda value: staged.get(value, value))
         return {"run": entry.name, "blueprint": entry.blueprint, **json.loads(table.to_json(orient="split", index=False)),
                 "warnings": [plain(str(w.message)) for w in caught if issubclass(w.category, TfjourneyWarning)]}
     finally:
@@ -51,7 +48,7 @@ def _run_predict(entry: RunEntry, scratch: Path, uploads: list[tuple[str, bytes]
 @router.post("/{run_id}")
 async def predict_upload(run_id: str, files: list[UploadFile] = File(...), top_k: int = Form(PREDICT_TOP_K),
                          state: StudioState = Depends(get_state)) -> dict:
-    """Predictions for uploaded images (cnn, transfer runs) or one CSV (regression, classification runs)."""
+    """Predictions for the uploaded files, read as the run's kind of input reads them (images, one CSV, ...)."""
     entry = state.run(run_id)
     if not 1 <= len(files) <= MAX_FILES:
         raise ApiError(400, f"upload between 1 and {MAX_FILES} files at once (got {len(files)}).")

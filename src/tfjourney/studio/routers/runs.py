@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from tfjourney.reports.compare import comparison_html
 from tfjourney.run_index import find_runs
+from tfjourney.runs import REPORT_FILE
 from tfjourney.studio.errors import ApiError
 from tfjourney.studio.state import StudioState, get_state
 
@@ -35,7 +36,7 @@ def list_runs(state: StudioState = Depends(get_state)) -> dict:
 @router.get("/runs/{run_id}/report", response_class=HTMLResponse)
 def run_report(run_id: str, state: StudioState = Depends(get_state)) -> HTMLResponse:
     entry = state.run(run_id)
-    report = entry.path / "report.html"
+    report = entry.path / REPORT_FILE
     if not report.is_file():
         raise ApiError(404, f"run {entry.name} has no report.html; write it with `tfjourney report {entry.relative}`.")
     return HTMLResponse(with_nav(report.read_text(encoding="utf-8")))

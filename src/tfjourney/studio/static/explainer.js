@@ -14,10 +14,10 @@ function setRunInURL(id) {
 
 async function loadRuns() {
   const data = await api("/api/runs");
-  runs = data.runs.filter(r => r.blueprint === "cnn" || r.blueprint === "transfer");
+  runs = data.runs.filter(r => r.kind && r.kind.explainer === "images");
   const select = document.getElementById("run");
   select.replaceChildren(...runs.map(r => el("option", {value: r.id, text: `${r.name} (${r.blueprint}, ${r.data})`})));
-  if (!runs.length) { showError(errorBox, new Error("no cnn or transfer runs in the studio's runs folder; train one with `tfjourney train cnn ...`")); return; }
+  if (!runs.length) { showError(errorBox, new Error("no image runs in the studio's runs folder; train one with `tfjourney train cnn ...`")); return; }
   const wanted = new URLSearchParams(window.location.search).get("run");
   if (wanted && runs.some(r => r.id === wanted)) select.value = wanted;
   await loadInfo();

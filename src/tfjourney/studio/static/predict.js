@@ -1,4 +1,4 @@
-// Predict page: upload images (cnn, transfer runs) or a CSV (regression, classification runs).
+// Predict page: upload what the run's kind of input reads (images, one CSV, ...): the server says which, per run.
 "use strict";
 markNav("predict");
 const errorBox = document.getElementById("error");
@@ -9,10 +9,11 @@ function selected() { return runs.find(r => r.id === document.getElementById("ru
 function describe() {
   const run = selected();
   if (!run) return;
-  const image = run.blueprint === "cnn" || run.blueprint === "transfer";
-  document.getElementById("what").textContent = image ? "Images (JPEG, PNG, …)" : "One CSV with the training columns";
-  document.getElementById("files").accept = image ? "image/*" : ".csv,text/csv";
-  document.getElementById("top_k").disabled = !image;
+  const upload = run.kind ? run.kind.upload : {hint: "Files", accept: "", multiple: true};
+  document.getElementById("what").textContent = upload.hint;
+  document.getElementById("files").accept = upload.accept;
+  document.getElementById("files").multiple = upload.multiple;
+  document.getElementById("top_k").disabled = !upload.multiple;
   const params = new URLSearchParams(window.location.search);
   params.set("run", run.id);
   window.history.replaceState(null, "", `${window.location.pathname}?${params}`);

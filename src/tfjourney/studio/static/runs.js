@@ -27,7 +27,7 @@ function render() {
     box.addEventListener("change", () => { box.checked ? ticked.add(run.id) : ticked.delete(run.id); update(); });
     const open = el("td", {});
     if (run.has_report) open.append(el("a", {href: `/runs/${run.id}/report`, text: "report"}), " · ");
-    if (run.blueprint === "cnn" || run.blueprint === "transfer") open.append(el("a", {href: `/explainer?run=${run.id}`, text: "explain"}), " · ");
+    if (run.kind && run.kind.explainer === "images") open.append(el("a", {href: `/explainer?run=${run.id}`, text: "explain"}), " · ");
     open.append(el("a", {href: `/predict?run=${run.id}`, text: "predict"}));
     body.append(el("tr", {"data-id": run.id},
       el("td", {}, box),
