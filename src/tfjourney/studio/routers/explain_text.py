@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from tfjourney.explain.text import occlusion
+from tfjourney.registry import registration_for
 from tfjourney.run_index import RunEntry
 from tfjourney.runs import MODEL_FILE, load_run
 from tfjourney.studio.errors import ApiError
@@ -30,11 +31,8 @@ class TextRequest(BaseModel):
 
 
 def _explainer_of(entry: RunEntry) -> str | None:
-    from tfjourney.registry import REGISTRY
-
-    registration = REGISTRY.get(entry.blueprint)
-    kind = getattr(registration, "input_kind", None)
-    return getattr(kind, "explainer", None) if kind is not None else None
+    registration = registration_for(entry.blueprint)
+    return registration.input_kind.explainer if registration is not None else None
 
 
 def _loaded(state: StudioState, entry: RunEntry) -> _TextModel:
