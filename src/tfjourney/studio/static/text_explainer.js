@@ -7,9 +7,9 @@ let runs = [];
 function selected() { return runs.find(r => r.id === document.getElementById("run").value); }
 
 function wordSpan(word, largest) {
-  const [r, g, b] = diverging(largest > 0 ? word.contribution / largest : 0);
+  const t = largest > 0 ? word.contribution / largest : 0, [r, g, b] = diverging(t);
   const sign = word.contribution >= 0 ? "+" : "";
-  return el("span", {class: "word", style: `background:rgb(${r},${g},${b})`,
+  return el("span", {class: "word", style: `background:rgb(${r},${g},${b});color:${Math.abs(t) > 0.6 ? "#fff" : "#111"}`,
                      title: `${sign}${(100 * word.contribution).toFixed(1)} points`, text: word.word});
 }
 
