@@ -59,8 +59,9 @@ CATALOG: dict[str, RemoteDataset] = {
             sha256=None,
             size_bytes=None,
             description="Disaster tweets (train text): train.csv with 7,613 labelled tweets (target 1 = disaster) + unlabelled test.csv.",
-            license="Kaggle's 'Natural Language Processing with Disaster Tweets' (Figure Eight, Data for Everyone), "
-                    "redistributed by the ZTM TensorFlow course; research/educational use",
+            license="Not open: Kaggle competition data ('Natural Language Processing with Disaster Tweets', credited to Figure "
+                    "Eight's Data for Everyone; tweets are third-party Twitter content), mirrored by the ZTM TensorFlow course; "
+                    "Kaggle's competition rules apply; never embedded or redistributed by tfjourney",
         ),
     )
 }
