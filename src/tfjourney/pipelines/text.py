@@ -294,10 +294,13 @@ def plot_embedding(words: list[str], vectors: np.ndarray, path: Path):
     from sklearn.decomposition import PCA
 
     points = PCA(n_components=2, random_state=0).fit_transform(vectors[1:])  # vocabulary order is by frequency; 0 is padding
-    fig, ax = plt.subplots(figsize=(9, 7))
-    ax.scatter(points[:, 0], points[:, 1], s=4, alpha=0.35, color="tab:blue")
+    fig, ax = plt.subplots(figsize=(12, 8))
+    ax.scatter(points[:, 0], points[:, 1], s=3, alpha=0.25, color="tab:blue")
+    named = points[:LABELLED_WORDS]
+    ax.scatter(named[:, 0], named[:, 1], s=12, color="tab:red")
     for i, word in enumerate(words[1:LABELLED_WORDS + 1]):
-        ax.annotate(word, points[i], fontsize=8, alpha=0.9)
+        ax.annotate(word, points[i], fontsize=10, xytext=(3, 3), textcoords="offset points",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
     ax.set(title=f"Learned word embedding: {len(words) - 1:,} words, first two principal components "
                  f"({LABELLED_WORDS} most frequent named)", xlabel="PC 1", ylabel="PC 2")
     return plots.save_figure(fig, path)
