@@ -508,6 +508,7 @@ TRANSFER = Blueprint(
     ),
 )
 
+FROM_DATA = 0  # a text run's `sequence_length` 0: the training texts' average number of words (the course's rule)
 # The text blueprint's networks after TextVectorization + Embedding (models/text.py builds each).
 TEXT_BODIES = ("dense", "lstm", "gru", "bilstm", "conv1d")
 # TextVectorization's `standardize` modes: the course's lower case + strip punctuation, or the text as written.
@@ -521,7 +522,7 @@ TEXT = Blueprint(
     rows=(
         Row("Text vectorization: vocabulary", "TextVectorization max_tokens 10,000 (words seen in training)", 10000, "max_tokens", range=Range(2)),
         Row("Text vectorization: output_sequence_length", "About the average number of tokens per example (15 for tweets); 0: computed from the training texts",
-            0, "sequence_length", range=Range(0, 10000)),
+            FROM_DATA, "sequence_length", range=Range(0, 10000)),
         Row("Text vectorization: standardize", "Lower case and strip punctuation", TEXT_STANDARDIZE[0], "standardize", TEXT_STANDARDIZE),
         Row("Embedding", "Embedding output_dim 128", 32, "embedding_dim", range=Range(1, 4096)),
         Row("Body", "dense (GlobalAveragePooling1D), lstm (64), gru (64), bilstm (Bidirectional LSTM 64), "

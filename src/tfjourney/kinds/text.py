@@ -12,8 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from tfjourney.errors import DataError, RunFolderError, UnsupportedFileError
 from tfjourney.kinds import Kind, Sample, Upload
 
@@ -51,6 +49,8 @@ def predict(run, inputs: list[str | Path], *, top_k: int | None = None, tta: boo
 
 def evaluate(run, data: str | Path, *, tta: bool = False) -> dict:
     """`tfjourney evaluate RUN DATA`: the run's metrics on other labelled texts (a CSV or class folders)."""
+    import numpy as np
+
     import warnings
 
     from tfjourney.data.text import load_texts
@@ -89,6 +89,8 @@ def read_inputs(run, inputs: list[str | Path]) -> list[str]:
 
 def prediction_table(run, probabilities: np.ndarray):
     """Model outputs -> predicted_<target>, probability and one p_<class> column per class."""
+    import numpy as np
+
     import pandas as pd
 
     from tfjourney.metrics import class_probabilities
@@ -142,6 +144,8 @@ def check_upload(name: str | None, content: bytes) -> str:
 # ------------------------------------------------------------------ one HTTP request body
 def decode(served, instances: list | None, inputs: Any) -> np.ndarray:
     """A TF Serving body -> a 1-D array of raw strings (DataError naming the problem and the fix)."""
+    import numpy as np
+
     name = served.inputs[0]["name"] if served.inputs else "text"
     if instances is not None:
         if not isinstance(instances, list):
@@ -173,6 +177,8 @@ def _unwrap(item: Any, name: str, index: int) -> str:
 
 def outputs(served, batch: np.ndarray) -> np.ndarray:
     """The model's class probabilities for decoded texts (the same function `tfjourney predict` uses)."""
+    import numpy as np
+
     from tfjourney.pipelines.text import predict_texts
 
     return predict_texts(served.model, batch)
@@ -190,6 +196,8 @@ def describe_input(run, spec) -> str:
 
 def samples(run, model, n_test: int, n_train: int, data: str | Path | None = None) -> tuple[Sample, Sample]:
     """(test, training) texts of the run's own split as the model takes them, at most `n_test` / `n_train`."""
+    import numpy as np
+
     import warnings
 
     from tfjourney.blueprints import get_blueprint

@@ -29,7 +29,7 @@ from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import Pipeline
 
 from tfjourney import plots
-from tfjourney.blueprints import DEFAULT_SEED, TextConfig, get_blueprint
+from tfjourney.blueprints import DEFAULT_SEED, FROM_DATA, TextConfig, get_blueprint
 from tfjourney.data.text import TextData, average_tokens, load_texts, read_word_vectors, split_texts, truncation_note
 from tfjourney.errors import ConfigError, TfjourneyNotice
 from tfjourney.metrics import class_probabilities, classification_metrics, positive_probability, predicted_labels
@@ -97,8 +97,27 @@ def train_text(
         command: the command line recorded in run.json (default: this process's).
         verbose: 2 prints Keras's own epoch lines.
         progress: shows each phase as it runs (default: nothing is shown).
-        distribute, devices, global_batch_size, resume: as every pipeline (pipelines/skeleton.py).
-        max_tokens ... patience: the blueprint's hyperparameters (`tfjourney blueprint text`); None takes its value.
+        distribute: "none", "mirrored", "multiworker" or "auto" (training/distributed.py).
+        devices: how many local devices `mirrored` uses (None: all).
+        global_batch_size: examples per step over all replicas (the run's `batch_size`).
+        resume: continue the interrupted run of the same command from its last finished epoch.
+        max_tokens: Text vectorization: vocabulary; None (default) takes the blueprint's value.
+        sequence_length: Text vectorization: output_sequence_length (0: the training texts' average words); None (default) takes the blueprint's value.
+        standardize: Text vectorization: standardize; None (default) takes the blueprint's value.
+        embedding_dim: Embedding width; None (default) takes the blueprint's value.
+        body: dense, lstm, gru, bilstm or conv1d; None (default) takes the blueprint's value.
+        units: Recurrent units (lstm, gru, bilstm); None (default) takes the blueprint's value.
+        filters: Conv1D filters (conv1d); None (default) takes the blueprint's value.
+        kernel_size: Conv1D kernel size (conv1d); None (default) takes the blueprint's value.
+        dropout: Dropout before the output; None (default) takes the blueprint's value.
+        fine_tune: Fine-tune pretrained word vectors (needs `embeddings`); None (default) takes the blueprint's value.
+        fine_tune_lr_factor: Fine-tuning learning rate factor; None (default) takes the blueprint's value.
+        learning_rate: Learning rate; None (default) takes the blueprint's value.
+        epochs: Epochs (max; early stopping decides); None (default) takes the blueprint's value.
+        batch_size: Batch size; None (default) takes the blueprint's value.
+        validation_split: Validation split (from training texts); None (default) takes the blueprint's value.
+        test_size: Test split; None (default) takes the blueprint's value.
+        patience: Early stopping patience (epochs); None (default) takes the blueprint's value.
 
     Returns:
         The finished run (`tfjourney.runs.Run`), read back from its folder.
@@ -159,7 +178,7 @@ def split_indices(texts: TextData, config: TextConfig, seed: int) -> dict[str, n
 
 def with_sequence_length(config: TextConfig, train_texts: np.ndarray, notes: list[str]) -> TextConfig:
     """`sequence_length` 0 becomes the training texts' average word count (the course's rule); longer texts get a note."""
-    if config.sequence_length == 0:
+    if config.sequence_length == FROM_DATA:
         config = replace(config, sequence_length=average_tokens(train_texts))
         notes.append(f"sequence_length {config.sequence_length}: the training texts' average number of words (pass `sequence_length` to change it)")
     note = truncation_note(train_texts, config.sequence_length)

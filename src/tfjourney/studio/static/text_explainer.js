@@ -39,7 +39,7 @@ async function explain() {
 }
 
 api("/api/runs").then(data => {
-  runs = data.runs.filter(r => (r.kind && r.kind.explainer === "text") || r.blueprint === "text");
+  runs = data.runs.filter(r => r.kind && r.kind.explainer === "text");
   const select = document.getElementById("run");
   select.replaceChildren(...runs.map(r => el("option", {value: r.id, text: `${r.name} (${r.data})`})));
   const wanted = new URLSearchParams(window.location.search).get("run");
