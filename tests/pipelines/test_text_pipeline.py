@@ -94,12 +94,14 @@ def test_bad_word_vectors_leave_no_run_folder(tmp_path, text_run):
     _, csv = text_run
     vectors = tmp_path / "glove.txt"
     vectors.write_text("flood 0.1 0.2\nfire 0.3 0.4\n")
-    with pytest.raises(ConfigError, match="holds 2-dimensional word vectors .* pass `embedding_dim` 2"):
-        train_text(csv, text="message", target="kind", embeddings=vectors, out=tmp_path / "run")
-    with pytest.raises(ConfigError, match="pass `embeddings` FILE"):
-        train_text(csv, text="message", target="kind", fine_tune=True, out=tmp_path / "run")
-    with pytest.raises(DataError, match="`text` 'body' is not a column"):
-        train_text(csv, text="body", target="kind", out=tmp_path / "run")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TfjourneyNotice)
+        with pytest.raises(ConfigError, match="holds 2-dimensional word vectors .* pass `embedding_dim` 2"):
+            train_text(csv, text="message", target="kind", embeddings=vectors, out=tmp_path / "run")
+        with pytest.raises(ConfigError, match="pass `embeddings` FILE"):
+            train_text(csv, text="message", target="kind", fine_tune=True, out=tmp_path / "run")
+        with pytest.raises(DataError, match="`text` 'body' is not a column"):
+            train_text(csv, text="body", target="kind", out=tmp_path / "run")
     assert not any(tmp_path.glob("run*"))
 
 
