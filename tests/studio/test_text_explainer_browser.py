@@ -84,3 +84,23 @@ def test_words_are_coloured_by_their_contribution(text_studio, tmp_path):
     assert points["evacuate"] > 0 and points["flood"] > 0 and max(points, key=points.get) in ("evacuate", "flood")
     assert words[1][2] != words[0][2]  # a class word is coloured differently from a filler word
     assert not errors, f"JavaScript errors: {errors}"
+
+
+def test_predict_page_takes_typed_texts(text_studio, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 700})
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{text_studio}/predict")
+        page.wait_for_function("!document.querySelector('#typed_label').hidden")
+        page.fill("#typed", "flood fire near the river\n\ntea in the garden today")
+        page.click("#go")
+        page.wait_for_selector("#result tbody tr")
+        rows = page.eval_on_selector_all("#result tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+        page.screenshot(path=tmp_path / "predict_text.png", full_page=True)
+        browser.close()
+    assert [row[:2] for row in rows] == [["flood fire near the river", "1"], ["tea in the garden today", "0"]]
+    assert not errors, f"JavaScript errors: {errors}"

@@ -15,6 +15,7 @@ function describe() {
   document.getElementById("files").multiple = upload.multiple;
   document.getElementById("top_k").disabled = !upload.multiple;
   document.getElementById("typed_label").hidden = !(run.kind && run.kind.explainer === "text");
+  if (!document.getElementById("typed_label").hidden) document.getElementById("top_k").disabled = true;  // every class is a column
   const params = new URLSearchParams(window.location.search);
   params.set("run", run.id);
   window.history.replaceState(null, "", `${window.location.pathname}?${params}`);
