@@ -121,3 +121,19 @@ def test_studio_predicts_typed_text_and_explains_it(text_run):
         contributions = {w["word"]: w["contribution"] for w in explained["words"]}
         assert contributions["evacuate"] == max(contributions.values()) > 0  # the class word carries the decision
         assert client.get("/text-explainer").status_code == 200
+
+
+def test_predict_says_when_texts_are_truncated_or_not_utf8(text_run, tmp_path):
+    from tfjourney.errors import TfjourneyWarning
+    from tfjourney.kinds.text import predict
+    from tfjourney.runs import load_run
+
+    run = load_run(text_run[0])
+    length = run.record["config"]["sequence_length"]
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("caf\xe9 flood".encode("latin-1"))
+    with pytest.warns(TfjourneyWarning) as caught:
+        table = predict(run, [" ".join(["flood"] * (length + 5)), "tea", str(latin)])
+    messages = [str(w.message) for w in caught]
+    assert any(f"1 of 3 texts have more than {length} words" in m for m in messages)
+    assert any("not valid UTF-8" in m for m in messages) and table["text"][2] == "caf\ufffd flood"

@@ -43,8 +43,23 @@ def predict(run, inputs: list[str | Path], *, top_k: int | None = None, tta: boo
     texts = read_inputs(run, inputs)
     if not texts:
         raise DataError("no texts to predict; pass texts in quotes, .txt files or a CSV with the run's text column.")
+    _warn_truncated(run, texts)
     probabilities = predict_texts(run.load_model(), texts)
     return pd.concat([pd.DataFrame({"text": texts}), prediction_table(run, probabilities)], axis=1)
+
+
+def _warn_truncated(run, texts: list[str]) -> None:
+    """Say so when the model will read only the first words of some texts (its sequence length)."""
+    import warnings
+
+    from tfjourney.data.text import token_counts
+    from tfjourney.errors import TfjourneyWarning
+
+    length = run.record["config"]["sequence_length"]
+    longer = int((token_counts(texts) > length).sum())
+    if longer:
+        warnings.warn(f"{longer} of {len(texts)} texts have more than {length} words; the model reads only their first {length} "
+                      f"(train with a larger `sequence_length` to read more)", TfjourneyWarning, stacklevel=3)
 
 
 def evaluate(run, data: str | Path, *, tta: bool = False) -> dict:
@@ -110,9 +125,7 @@ def _csv_texts(run, path: Path) -> list[str]:
 
     import pandas as pd
 
-    from tfjourney.data.text import decode_text
-
-    content, _ = decode_text(path.read_bytes(), str(path))
+    content, _ = _decoded(path)
     frame = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
     column = run.record["data"]["text"]
     if column not in frame.columns:
@@ -121,9 +134,20 @@ def _csv_texts(run, path: Path) -> list[str]:
 
 
 def _file_text(path: Path) -> str:
-    from tfjourney.data.text import decode_text
+    return _decoded(path)[0]
 
-    return decode_text(path.read_bytes(), str(path))[0]
+
+def _decoded(path: Path) -> tuple[str, str | None]:
+    """The file's text; bytes that are not UTF-8 read as U+FFFD, with a warning saying so."""
+    import warnings
+
+    from tfjourney.data.text import decode_text
+    from tfjourney.errors import TfjourneyWarning
+
+    content, note = decode_text(path.read_bytes(), str(path))
+    if note:
+        warnings.warn(note, TfjourneyWarning, stacklevel=4)
+    return content, note
 
 
 def _refuse_tta(run, tta: bool) -> None:
