@@ -124,3 +124,11 @@ def test_sample_tweets_is_seeded_and_binary():
     frame = sample_tweets()
     assert frame.equals(sample_tweets()) and set(frame["target"]) == {0, 1}
     assert 0.35 < frame["target"].mean() < 0.5
+
+
+def test_datasets_lists_the_embedded_texts_and_the_course_tweets_with_licences():
+    from tfjourney.data.catalog import CATALOG, EMBEDDED_LICENSES, list_datasets
+
+    listing = list_datasets()
+    assert "sample_tweets" in listing and "nlp_getting_started" in listing
+    assert EMBEDDED_LICENSES["sample_tweets"].startswith("CC0") and CATALOG["nlp_getting_started"].license.startswith("Not open")
