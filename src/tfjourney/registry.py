@@ -166,3 +166,5 @@ register(Registration(
     "transfer", kind="images", task="classification",
     train="tfjourney.pipelines.transfer:train_transfer", options=("strict", "weights", "find_lr"),
 ))
+register(Registration("text", kind="text", task="classification",
+                      train="tfjourney.pipelines.text:train_text", options=("text", "target", "embeddings")))

@@ -55,6 +55,8 @@ _PLACED = {
     "roc_curve.png": ("results", "True vs false positive rate over every threshold; the further into the top-left, the better."),
     "decision_boundary.png": ("results", "What the model predicts over the whole feature plane, with the test points on top."),
     "predictions.png": ("results", "Test images with their prediction; the most confident mistakes come first."),
+    "most_wrong.png": ("results", "The most confident wrong test predictions (all of them in most_wrong.csv): where the model is sure and mistaken, the labels are often debatable."),
+    "embedding.png": ("results", "The learned word vectors on their first two principal components, the most frequent words named; vectors.tsv + metadata.tsv load into projector.tensorflow.org."),
     "augmentation.png": ("results", "What data augmentation does to training images (each epoch sees a new random variant)."),
 }
 
@@ -303,7 +305,7 @@ def _figure(run_dir: Path, name: str, caption: str, wide: bool = False) -> dict:
             "wide": wide}
 
 
-_WIDE_FIGURES = ("loss.png", "predicted_vs_actual.png", "predictions.png", "compare_histories.png")
+_WIDE_FIGURES = ("loss.png", "predicted_vs_actual.png", "predictions.png", "compare_histories.png", "most_wrong.png", "embedding.png")
 
 
 def _is_large(path: Path, min_width: int = 800) -> bool:
