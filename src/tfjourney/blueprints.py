@@ -203,6 +203,29 @@ class ForecastConfig:
     quantiles: bool
 
 
+@dataclass(frozen=True)
+class TextConfig:
+    """The text blueprint's hyperparameters, checked (`get_blueprint("text").resolve()`)."""
+
+    max_tokens: int
+    sequence_length: int
+    standardize: str
+    embedding_dim: int
+    body: str
+    units: int
+    filters: int
+    kernel_size: int
+    dropout: float
+    fine_tune: bool
+    fine_tune_lr_factor: float
+    learning_rate: float
+    epochs: int
+    batch_size: int
+    validation_split: float
+    test_size: float
+    patience: int
+
+
 # ----------------------------------------------------------------------------- rows and blueprints
 @dataclass(frozen=True)
 class Row:
@@ -555,7 +578,46 @@ FORECAST = Blueprint(
     ),
 )
 
-BLUEPRINTS: dict[str, Blueprint] = {bp.name: bp for bp in (REGRESSION, CLASSIFICATION, CNN, TRANSFER, FORECAST)}
+FROM_DATA = 0  # a text run's `sequence_length` 0: the training texts' average number of words (the course's rule)
+# The text blueprint's networks after TextVectorization + Embedding (models/text.py builds each).
+TEXT_BODIES = ("dense", "lstm", "gru", "bilstm", "conv1d")
+# TextVectorization's `standardize` modes: the course's lower case + strip punctuation, or the text as written.
+TEXT_STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation", "none")
+
+TEXT = Blueprint(
+    name="text",
+    title="Text classification (NLP)",
+    summary="Classify short texts (e.g. tweets) with TextVectorization + Embedding inside the model; binary vs multiclass is inferred from the target.",
+    config_type=TextConfig,
+    rows=(
+        Row("Text vectorization: vocabulary", "TextVectorization max_tokens 10,000 (words seen in training)", 10000, "max_tokens", range=Range(2)),
+        Row("Text vectorization: output_sequence_length", "About the average number of tokens per example (15 for tweets); 0: computed from the training texts",
+            FROM_DATA, "sequence_length", range=Range(0, 10000)),
+        Row("Text vectorization: standardize", "Lower case and strip punctuation", TEXT_STANDARDIZE[0], "standardize", TEXT_STANDARDIZE),
+        Row("Embedding", "Embedding output_dim 128", 32, "embedding_dim", range=Range(1, 4096)),
+        Row("Body", "dense (GlobalAveragePooling1D), lstm (64), gru (64), bilstm (Bidirectional LSTM 64), "
+            "conv1d (32 filters, kernel 5, ReLU, GlobalMaxPool1D)", "dense", "body", TEXT_BODIES),
+        Row("Recurrent units (lstm, gru, bilstm)", "64", 64, "units", range=Range(1, 4096)),
+        Row("Conv1D filters (conv1d)", "32", 32, "filters", range=Range(1, 4096)),
+        Row("Conv1D kernel size (conv1d)", "5", 5, "kernel_size", range=Range(1, 64)),
+        Row("Dropout before the output", "-", 0.0, "dropout", source="tfjourney", range=Range(0, 1, high_open=True)),
+        Row("Output layer", "Binary: 1 unit, sigmoid; multiclass: 1 per class, softmax", "auto"),
+        Row("Loss function", "Binary / categorical cross-entropy", "auto"),
+        Row("Optimizer", "Adam", "adam"),
+        Row("Fine-tune pretrained word vectors (embeddings file)", "Frozen first (feature extraction), then unfrozen at a lower learning rate",
+            False, "fine_tune", (False, True), source="tfjourney"),
+        Row("Fine-tuning learning rate factor", "Lower the learning rate 10x for fine-tuning", 0.1, "fine_tune_lr_factor",
+            source="tfjourney", range=Range(0, 1, low_open=True)),
+        Row("Learning rate", "0.001 (Adam's default)", 0.001, "learning_rate", source="tfjourney", range=_POSITIVE),
+        Row("Epochs (max; early stopping decides)", "5", 20, "epochs", source="tfjourney", range=COUNT),
+        Row("Batch size", "32", 32, "batch_size", source="tfjourney", range=COUNT),
+        Row("Validation split (from training texts)", "-", 0.1, "validation_split", source="tfjourney", range=FRACTION),
+        Row("Test split", "0.1", 0.1, "test_size", source="tfjourney", range=FRACTION),
+        Row("Early stopping patience (epochs)", "-", 2, "patience", source="tfjourney", range=_AT_LEAST_0),
+    ),
+)
+
+BLUEPRINTS: dict[str, Blueprint] = {bp.name: bp for bp in (REGRESSION, CLASSIFICATION, CNN, TRANSFER, TEXT, FORECAST)}
 
 
 def get_blueprint(name: str) -> Blueprint:

@@ -187,6 +187,17 @@ def _add_transfer_parser(train_sub) -> None:
     _add_run_options(parser)
 
 
+def _add_text_parser(train_sub) -> None:
+    parser = _train_parser(train_sub, "text", "text classification: TextVectorization + Embedding + a dense, recurrent or Conv1D body")
+    parser.add_argument("data", nargs="?", default="sample_tweets",
+                        help="a CSV, a folder of class folders of .txt files, or sample_tweets (embedded; the default)")
+    parser.add_argument("--text", help="the CSV's text column (default: text, sentence, review, tweet or content)")
+    parser.add_argument("--target", help="the CSV's class column (default: target, label, class or sentiment)")
+    parser.add_argument("--embeddings", type=Path, help="a GloVe or word2vec text file to start the Embedding from (frozen; --fine-tune unfreezes it)")
+    _add_row_flags(parser, "text")
+    _add_run_options(parser)
+
+
 # Train parsers with data arguments of their own; any other registered blueprint gets DATA and its
 # table's flags. Every hyperparameter's flag comes from its row either way.
 _TRAIN_PARSERS = {
@@ -195,6 +206,7 @@ _TRAIN_PARSERS = {
     "cnn": lambda sub, name: _add_cnn_parser(sub),
     "transfer": lambda sub, name: _add_transfer_parser(sub),
     "forecast": lambda sub, name: _add_forecast_parser(sub),
+    "text": lambda sub, name: _add_text_parser(sub),
 }
 
 

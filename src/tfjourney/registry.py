@@ -170,3 +170,5 @@ register(Registration(
     "forecast", kind="series", task="forecast", train="tfjourney.pipelines.forecast:train_forecast",
     options=("time", "target", "features"), describe="tfjourney.pipelines.forecast:describe_forecast",
 ))
+register(Registration("text", kind="text", task="classification",
+                      train="tfjourney.pipelines.text:train_text", options=("text", "target", "embeddings")))

@@ -47,8 +47,10 @@ _METRIC_LABELS = {
     "gbm_accuracy": ("Gradient boosting", "accuracy of scikit-learn's HistGradientBoosting on the same split"),
     "baseline_accuracy": ("Most common class", "accuracy of always predicting the majority class"),
     "linear_accuracy": ("Logistic regression", "accuracy of a linear classifier"),
+    "nb_accuracy": ("Naive Bayes", "accuracy of TF-IDF + multinomial naive Bayes (the course's text baseline) on the same split"),
+    "nb_f1": ("Naive Bayes F1", "F1 of TF-IDF + multinomial naive Bayes on the same split"),
 }
-_PERCENT_METRICS = {"accuracy", "baseline_accuracy", "linear_accuracy", "gbm_accuracy", "phase1_accuracy", "fine_tune_accuracy", "tta_accuracy", "top_5_accuracy",
+_PERCENT_METRICS = {"accuracy", "baseline_accuracy", "linear_accuracy", "gbm_accuracy", "nb_accuracy", "nb_f1", "phase1_accuracy", "fine_tune_accuracy", "tta_accuracy", "top_5_accuracy",
                     "precision", "recall", "f1", "coverage_80", "coverage_95"}
 _LOWER_IS_BETTER = ("mae", "mse", "rmse", "loss", "mase", "mape")
 

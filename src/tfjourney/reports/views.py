@@ -61,6 +61,8 @@ _PLACED = {
     "series.png": ("results", "The whole series; the shaded parts are validation (orange) and test (red). The split is by time: no target is in two parts."),
     "forecasts.png": ("results", "Test part: each one-step forecast against the actual value, with the 80% and 95% intervals (calibrated on the validation part)."),
     "errors.png": ("results", "Absolute error over the test part, the network's against the naive forecast's: where the network helps, and where it does not."),
+    "most_wrong.png": ("results", "The most confident wrong test predictions (all of them in most_wrong.csv): where the model is sure and mistaken, the labels are often debatable."),
+    "embedding.png": ("results", "The learned word vectors on their first two principal components, the most frequent words named; vectors.tsv + metadata.tsv load into projector.tensorflow.org."),
     "augmentation.png": ("results", "What data augmentation does to training images (each epoch sees a new random variant)."),
 }
 
@@ -309,7 +311,8 @@ def _figure(run_dir: Path, name: str, caption: str, wide: bool = False) -> dict:
             "wide": wide}
 
 
-_WIDE_FIGURES = ("loss.png", "predicted_vs_actual.png", "predictions.png", "compare_histories.png", "series.png", "forecasts.png", "errors.png")
+_WIDE_FIGURES = ("loss.png", "predicted_vs_actual.png", "predictions.png", "compare_histories.png", "most_wrong.png", "embedding.png",
+                 "series.png", "forecasts.png", "errors.png")
 
 
 def _is_large(path: Path, min_width: int = 800) -> bool:
