@@ -215,7 +215,7 @@ def test_predict_unseen_category_is_handled(capsys, regression_run, mixed_csv, t
     out = tmp_path / "preds.csv"
     assert main(["predict", str(regression_run), str(path), "--output", str(out)]) == 0
     preds = pd.read_csv(out)
-    assert list(preds.columns) == ["predicted_charges"] and len(preds) == 4
+    assert list(preds.columns) == ["row", "predicted_charges"] and list(preds["row"]) == [1, 2, 3, 4]
     assert np.isfinite(preds["predicted_charges"]).all()
     captured = capsys.readouterr()
     assert "predicted_charges" in captured.out
@@ -387,3 +387,19 @@ def test_a_closed_pipe_ends_quietly_with_exit_0():
     finally:
         os.close(write_end)
     assert result.returncode == 0 and result.stderr == ""
+
+
+def test_predict_rows_carry_their_row_number_and_id_into_a_new_folder(tmp_path, frame_maker, capsys):
+    """`predict --output dir/p.csv` once failed when dir was missing, and its rows had nothing to join them back by."""
+    frame = frame_maker(120, seed=5).drop(columns=["claim", "tier"])
+    frame.insert(0, "customer_ref", [f"C{1000 + i}" for i in range(len(frame))])
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    run = tmp_path / "run"
+    assert main(["train", "regression", str(tmp_path / "train.csv"), "--target", "charges", "--epochs", "2", "--out", str(run)]) == 0
+    rows = frame.drop(columns="charges").sample(5, random_state=0)
+    rows.to_csv(tmp_path / "in.csv", index=False)
+    out = tmp_path / "new" / "folder" / "p.csv"
+    assert main(["predict", str(run), str(tmp_path / "in.csv"), "--output", str(out)]) == 0
+    preds = pd.read_csv(out)
+    assert list(preds.columns) == ["row", "customer_ref", "predicted_charges"]
+    assert list(preds["row"]) == [1, 2, 3, 4, 5] and list(preds["customer_ref"]) == list(rows["customer_ref"])

@@ -202,3 +202,36 @@ def test_a_worker_that_is_not_the_chief_writes_nothing_beside_the_run(tmp_path, 
         (staging / "metrics.json").write_text('{"accuracy": 0.9}')
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"] and list((tmp_path / "tmp").iterdir()) == []
     assert writer.finished_run().metrics == {"accuracy": 0.9}
+
+
+def test_a_second_writer_of_the_same_folder_is_refused_and_leaves_the_first_alone(tmp_path, no_partials):
+    """Two trainings into one --out once shared .run.partial and mixed their files; now the second stops at once."""
+    run_dir = tmp_path / "run"
+    with RunWriter(run_dir) as staging:
+        _write_minimal(staging)
+        (staging / "history.csv").write_text("epoch\n1\n")
+        with pytest.raises(RunFolderError, match=r"another command is writing the run folder .*run now \(it holds \.run\.lock\); wait"):
+            with RunWriter(run_dir):
+                pass
+        assert sorted(p.name for p in staging.iterdir()) == ["history.csv", "metrics.json", "plots", "run.json"]
+    assert _siblings(tmp_path) == ["run"]  # the lock file goes with the writer
+    no_partials(tmp_path)
+    with RunWriter(tmp_path / "run", overwrite=True) as staging:  # and the folder is free again
+        _write_minimal(staging)
+
+
+def test_a_failed_run_releases_its_lock_and_its_new_parent(tmp_path):
+    with pytest.raises(RuntimeError):
+        with RunWriter(tmp_path / "new" / "run"):
+            raise RuntimeError("boom")
+    assert _siblings(tmp_path) == []
+
+
+def test_the_cli_gives_one_line_and_exit_2_while_another_command_writes_the_folder(tmp_path, small_csv, capsys):
+    from tfjourney.cli import main
+
+    data = small_csv(n=60)
+    with RunWriter(tmp_path / "same"):
+        assert main(["train", "regression", str(data), "--target", "charges", "--epochs", "1", "--out", str(tmp_path / "same")]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "another command is writing the run folder" in error[0] and "Traceback" not in error[0]

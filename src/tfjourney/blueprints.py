@@ -167,6 +167,7 @@ class TabularConfig:
     text_words: float
     text_tokens: int
     date_share: float
+    numeric_share: float
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,54 @@ class TransferConfig:
     batch_size: int
     validation_split: float
     test_split: float
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """The forecasting blueprint's hyperparameters, checked (`get_blueprint("forecast").resolve()`)."""
+
+    window: int
+    horizon: int
+    body: str
+    units: int
+    kernel_size: int
+    nbeats_blocks: int
+    nbeats_width: int
+    members: int
+    scaling: str
+    loss: str
+    optimizer: str
+    season: int
+    learning_rate: float
+    epochs: int
+    batch_size: int
+    validation_split: float
+    test_size: float
+    patience: int
+    quantiles: bool
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    """The text blueprint's hyperparameters, checked (`get_blueprint("text").resolve()`)."""
+
+    max_tokens: int
+    sequence_length: int
+    standardize: str
+    embedding_dim: int
+    body: str
+    units: int
+    filters: int
+    kernel_size: int
+    dropout: float
+    fine_tune: bool
+    fine_tune_lr_factor: float
+    learning_rate: float
+    epochs: int
+    batch_size: int
+    validation_split: float
+    test_size: float
+    patience: int
 
 
 # ----------------------------------------------------------------------------- rows and blueprints
@@ -442,10 +491,14 @@ _TABULAR_COLUMN_ROWS = (
     Row("Free text: average words per value at least", "-", 4.0, "text_words", source="tfjourney", range=_POSITIVE),
     Row("Free-text vocabulary (bag of words)", "-", 1000, "text_tokens", source="tfjourney", range=COUNT),
     Row("Dates: share of values that parse at least", "-", 0.9, "date_share", source="tfjourney", range=_SHARE),
+    Row("Numbers: share of non-empty cells that parse at least (the other tokens read as missing)", "-", 0.9, "numeric_share",
+        source="tfjourney", range=_SHARE),
 )
 
 # Cells that mean "no value" in a numeric column (the UCI convention and friends), compared
 # lower-cased after stripping spaces. pandas already reads "", "NA", "NaN", "null", "n/a" as missing.
+# A hint only: whether a column is numeric follows `numeric_share` (tfjourney.data.numbers), and any
+# token of a numeric column that is not a number is missing; these are left out of that share.
 MISSING_TOKENS = frozenset({"?", "-", "--", ".", "n.a.", "n.a", "na", "n/a", "nan", "null", "none", "missing", "#n/a", "unknown", "not available"})
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "selu", "gelu", "swish", "linear")
@@ -555,7 +608,86 @@ TRANSFER = Blueprint(
     ),
 )
 
-BLUEPRINTS: dict[str, Blueprint] = {bp.name: bp for bp in (REGRESSION, CLASSIFICATION, CNN, TRANSFER)}
+FORECAST_BODIES = ("dense", "conv1d", "lstm", "nbeats", "ensemble")
+ENSEMBLE_LOSSES = ("mae", "mse", "mape")  # the course's ensemble: members trained with each of these losses
+INTERVAL_LEVELS = (0.8, 0.95)  # the prediction intervals every forecast run reports
+FORECAST_STEPS = Range(1, 10_000)  # steps `predict RUN --steps N` may forecast
+STUDIO_FORECAST_STEPS = 30  # steps the studio's Predict page forecasts past an uploaded series, drawn as a chart
+
+FORECAST = Blueprint(
+    name="forecast",
+    title="Time-series forecasting (windows of past steps)",
+    summary="Forecast the next steps of a series from a window of past steps, beside the naive forecast.",
+    config_type=ForecastConfig,
+    rows=(
+        Row("Window (lookback)", "7 past steps", 7, "window", range=COUNT),
+        Row("Horizon", "1 step ahead", 1, "horizon", range=COUNT),
+        Row("Body", "dense (128 ReLU), conv1d (causal), lstm, nbeats (stacked fully connected blocks), ensemble",
+            "dense", "body", FORECAST_BODIES),
+        Row("Units (dense neurons, conv1d filters, lstm units)", "128", 128, "units", range=COUNT),
+        Row("Conv1D kernel size (causal padding)", "5", 5, "kernel_size", range=COUNT),
+        Row("N-BEATS blocks (backcast/forecast residuals)", "30 stacks of 1 block", 6, "nbeats_blocks", range=COUNT),
+        Row("N-BEATS layer width (4 fully connected layers per block)", "512", 256, "nbeats_width", range=COUNT),
+        Row("Ensemble members per loss (MAE, MSE, MAPE; median point forecast)", "5 (15 models)", 2, "members", range=COUNT),
+        Row("Output layer", "horizon units, linear", "Dense(horizon)"),
+        Row("Scaling (fitted on the training part only)",
+            "none; tfjourney: last = changes from the window's last value, standard = mean/std normalization",
+            "last", "scaling", ("last", "standard")),
+        Row("Loss function", "MAE", "mae", "loss", ("mae", "mse", "huber")),
+        Row("Optimizer", "Adam", "adam", "optimizer", OPTIMIZERS),
+        Row("Season of the seasonal-naive baseline (0: inferred)", "-", 0, "season", source="tfjourney", range=_AT_LEAST_0),
+        Row("Learning rate (halved when validation loss stalls)", "0.001 (Adam's default)", 0.001, "learning_rate", source="tfjourney", range=_POSITIVE),
+        Row("Epochs (max; early stopping decides)", "100", 300, "epochs", source="tfjourney", range=COUNT),
+        Row("Batch size", "128", 128, "batch_size", source="tfjourney", range=COUNT),
+        Row("Validation split (the end of the training part)", "- (the course validated on the test part)", 0.1, "validation_split",
+            source="tfjourney", range=FRACTION),
+        Row("Test split (the end of the series)", "0.2", 0.2, "test_size", source="tfjourney", range=FRACTION),
+        Row("Early stopping patience (epochs)", "-", 20, "patience", source="tfjourney", range=_AT_LEAST_0),
+        Row("Intervals from quantile regression (pinball loss) instead of the calibrated spread",
+            "the ensemble's spread (median ± 1.96 std)", False, "quantiles", (False, True), source="tfjourney"),
+    ),
+)
+
+FROM_DATA = 0  # a text run's `sequence_length` 0: the training texts' average number of words (the course's rule)
+# The text blueprint's networks after TextVectorization + Embedding (models/text.py builds each).
+TEXT_BODIES = ("dense", "lstm", "gru", "bilstm", "conv1d")
+# TextVectorization's `standardize` modes: the course's lower case + strip punctuation, or the text as written.
+TEXT_STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation", "none")
+
+TEXT = Blueprint(
+    name="text",
+    title="Text classification (NLP)",
+    summary="Classify short texts (e.g. tweets) with TextVectorization + Embedding inside the model; binary vs multiclass is inferred from the target.",
+    config_type=TextConfig,
+    rows=(
+        Row("Text vectorization: vocabulary", "TextVectorization max_tokens 10,000 (words seen in training)", 10000, "max_tokens", range=Range(2)),
+        Row("Text vectorization: output_sequence_length", "About the average number of tokens per example (15 for tweets); 0: computed from the training texts",
+            FROM_DATA, "sequence_length", range=Range(0, 10000)),
+        Row("Text vectorization: standardize", "Lower case and strip punctuation", TEXT_STANDARDIZE[0], "standardize", TEXT_STANDARDIZE),
+        Row("Embedding", "Embedding output_dim 128", 32, "embedding_dim", range=Range(1, 4096)),
+        Row("Body", "dense (GlobalAveragePooling1D), lstm (64), gru (64), bilstm (Bidirectional LSTM 64), "
+            "conv1d (32 filters, kernel 5, ReLU, GlobalMaxPool1D)", "dense", "body", TEXT_BODIES),
+        Row("Recurrent units (lstm, gru, bilstm)", "64", 64, "units", range=Range(1, 4096)),
+        Row("Conv1D filters (conv1d)", "32", 32, "filters", range=Range(1, 4096)),
+        Row("Conv1D kernel size (conv1d)", "5", 5, "kernel_size", range=Range(1, 64)),
+        Row("Dropout before the output", "-", 0.0, "dropout", source="tfjourney", range=Range(0, 1, high_open=True)),
+        Row("Output layer", "Binary: 1 unit, sigmoid; multiclass: 1 per class, softmax", "auto"),
+        Row("Loss function", "Binary / categorical cross-entropy", "auto"),
+        Row("Optimizer", "Adam", "adam"),
+        Row("Fine-tune pretrained word vectors (embeddings file)", "Frozen first (feature extraction), then unfrozen at a lower learning rate",
+            False, "fine_tune", (False, True), source="tfjourney"),
+        Row("Fine-tuning learning rate factor", "Lower the learning rate 10x for fine-tuning", 0.1, "fine_tune_lr_factor",
+            source="tfjourney", range=Range(0, 1, low_open=True)),
+        Row("Learning rate", "0.001 (Adam's default)", 0.001, "learning_rate", source="tfjourney", range=_POSITIVE),
+        Row("Epochs (max; early stopping decides)", "5", 20, "epochs", source="tfjourney", range=COUNT),
+        Row("Batch size", "32", 32, "batch_size", source="tfjourney", range=COUNT),
+        Row("Validation split (from training texts)", "-", 0.1, "validation_split", source="tfjourney", range=FRACTION),
+        Row("Test split", "0.1", 0.1, "test_size", source="tfjourney", range=FRACTION),
+        Row("Early stopping patience (epochs)", "-", 2, "patience", source="tfjourney", range=_AT_LEAST_0),
+    ),
+)
+
+BLUEPRINTS: dict[str, Blueprint] = {bp.name: bp for bp in (REGRESSION, CLASSIFICATION, CNN, TRANSFER, TEXT, FORECAST)}
 
 
 def get_blueprint(name: str) -> Blueprint:
@@ -607,7 +739,7 @@ PLAYGROUND = Blueprint(
         Row("Regularization rate", "0 to 10", 0.0, "regularization_rate", (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)),
         Row("Batch size", "1-30", 10, "batch_size", tuple(range(1, 31))),
         Row("Points", "500", 500, "points", source="tfjourney"),
-        Row("Seed", "-", DEFAULT_SEED, "seed", source="tfjourney"),
+        Row("Seed", "0 to 2³²−1", DEFAULT_SEED, "seed", range=Range(0, 2**32 - 1), source="tfjourney"),
     ),
 )
 PLAYGROUND_MAX_LAYERS = 6

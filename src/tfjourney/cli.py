@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -129,7 +130,7 @@ def _train_parser(train_sub, name: str, help_text: str):
 
 def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
     parser = _train_parser(train_sub, name, help_text)
-    parser.add_argument("data", help="CSV path or embedded dataset name (see `tfjourney datasets`)")
+    parser.add_argument("data", help="table file (.csv, .tsv, .xlsx, .parquet) or embedded dataset name (see `tfjourney datasets`)")
     parser.add_argument("--target", help="column to predict (optional for embedded datasets)")
     parser.add_argument("--drop", type=_name_list, default=[], help="comma-separated columns to leave out, e.g. an id")
     parser.add_argument("--keep", type=_name_list, default=[],
@@ -137,7 +138,9 @@ def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
     parser.add_argument("--column-types", dest="column_types", metavar="COL=ROLE,...",
                         help="override inferred column roles: numeric, categorical, high_cardinality, datetime, text, identifier (left out)")
     parser.add_argument("--find-lr", action="store_true", dest="find_lr", help="run the learning-rate sweep first and use its suggestion")
-    parser.add_argument("--encoding", default="utf-8", help="text encoding of the CSV (default: utf-8)")
+    parser.add_argument("--encoding", default="utf-8", help="text encoding of a CSV/TSV (default: utf-8)")
+    parser.add_argument("--sep", help="delimiter of a CSV, e.g. ';' or tab (default: guessed, and a note says so)")
+    parser.add_argument("--decimal", choices=(".", ","), help="decimal mark of numbers written as text (default: guessed per file)")
     _add_row_flags(parser, name)
     _add_run_options(parser)
 
@@ -159,6 +162,16 @@ def _add_generic_parser(train_sub, name: str) -> None:
     _add_run_options(parser)
 
 
+def _add_forecast_parser(train_sub) -> None:
+    parser = _train_parser(train_sub, "forecast", "forecast a series from windows of past steps, beside the naive forecast")
+    parser.add_argument("data", help="a CSV with a time column and a numeric target, or the embedded series co2")
+    parser.add_argument("--time", help="the time column (dates or numbers); optional for co2")
+    parser.add_argument("--target", help="the numeric column to forecast; optional for co2")
+    parser.add_argument("--features", type=_name_list, default=[], help="comma-separated numeric columns the windows also carry")
+    _add_row_flags(parser, "forecast")
+    _add_run_options(parser)
+
+
 def _add_cnn_parser(train_sub) -> None:
     parser = _add_image_parser(train_sub, "cnn", "a Tiny-VGG style CNN on a folder of images")
     _add_row_flags(parser, "cnn")
@@ -174,6 +187,17 @@ def _add_transfer_parser(train_sub) -> None:
     _add_run_options(parser)
 
 
+def _add_text_parser(train_sub) -> None:
+    parser = _train_parser(train_sub, "text", "text classification: TextVectorization + Embedding + a dense, recurrent or Conv1D body")
+    parser.add_argument("data", nargs="?", default="sample_tweets",
+                        help="a CSV, a folder of class folders of .txt files, or sample_tweets (embedded; the default)")
+    parser.add_argument("--text", help="the CSV's text column (default: text, sentence, review, tweet or content)")
+    parser.add_argument("--target", help="the CSV's class column (default: target, label, class or sentiment)")
+    parser.add_argument("--embeddings", type=Path, help="a GloVe or word2vec text file to start the Embedding from (frozen; --fine-tune unfreezes it)")
+    _add_row_flags(parser, "text")
+    _add_run_options(parser)
+
+
 # Train parsers with data arguments of their own; any other registered blueprint gets DATA and its
 # table's flags. Every hyperparameter's flag comes from its row either way.
 _TRAIN_PARSERS = {
@@ -181,6 +205,8 @@ _TRAIN_PARSERS = {
     "classification": lambda sub, name: _add_tabular_parser(sub, name, "binary or multiclass classification on a table"),
     "cnn": lambda sub, name: _add_cnn_parser(sub),
     "transfer": lambda sub, name: _add_transfer_parser(sub),
+    "forecast": lambda sub, name: _add_forecast_parser(sub),
+    "text": lambda sub, name: _add_text_parser(sub),
 }
 
 
@@ -202,13 +228,16 @@ def build_parser() -> argparse.ArgumentParser:
     predict = sub.add_parser("predict", help="predict with a run's model (CSV rows or images), or ImageNet classes with --imagenet",
                              description="Predict with a run's model: `predict RUN_DIR INPUT.csv` or `predict RUN_DIR IMAGE...`; "
                                          "or the pretrained backbone as-is: `predict --imagenet IMAGE...`.")
-    predict.add_argument("inputs", nargs="*", metavar="RUN_DIR INPUT", help="RUN_DIR then INPUT.csv or IMAGE...; with --imagenet just IMAGE...")
-    predict.add_argument("--output", type=Path, help="also write the predictions to this CSV (must not exist)")
+    predict.add_argument("inputs", nargs="*", metavar="RUN_DIR INPUT",
+                         help="RUN_DIR then INPUT.csv, or images and folders of images; with --imagenet just the images")
+    predict.add_argument("--output", type=Path, help="also write the predictions to this CSV (must not exist; its folders are created), each row led by its input's id")
     predict.add_argument("--top-k", type=_positive_int, default=None, dest="top_k", help=f"show the K most likely classes per image (default: {PREDICT_TOP_K}, or {IMAGENET_TOP_K} with --imagenet)")
     predict.add_argument("--imagenet", action="store_true", help="classify images into the 1000 ImageNet classes with a pretrained backbone")
     predict.add_argument("--backbone", default=None, help=f"backbone for --imagenet ({_default('transfer', 'backbone')}, offline)")
     predict.add_argument("--weights", type=Path, default=None, help="local weights file for --imagenet with a keras.applications backbone")
     predict.add_argument("--tta", action="store_true", help="image runs: average each prediction over the image and its mirror image (test-time augmentation)")
+    predict.add_argument("--steps", type=_positive_int, default=None, help="forecast runs: forecast N steps past the end of the series "
+                                                                           "(or of INPUT.csv); the plot goes beside --output")
     predict.set_defaults(handler=_predict)
 
     evaluate = sub.add_parser("evaluate", help="recompute a run's metrics on another labelled CSV or image folder")
@@ -250,7 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, help="export folder (default: RUN_DIR/export)")
     export.add_argument("--quantize", default="none", help="also write a quantized LiteRT file: none, float16, dynamic or int8 (default: none)")
     export.add_argument("--data", help="the data the run trained on, if it moved since training (its test split verifies the files)")
-    export.add_argument("--overwrite", action="store_true", help="replace a previous export folder")
+    export.add_argument("--overwrite", action="store_true",
+                        help="redo the formats asked for in a previous export folder (the others are kept when it exported this run)")
     export.set_defaults(handler=_export)
 
     serve = sub.add_parser("serve", help="serve run folders' models over TensorFlow Serving's REST API",
@@ -369,10 +399,13 @@ def _train(args: argparse.Namespace) -> None:
 def _predict(args: argparse.Namespace) -> None:
     from tfjourney.predict import predict
 
-    result = predict(args.inputs, output=args.output, top_k=args.top_k, imagenet=args.imagenet, backbone=args.backbone, weights=args.weights, tta=args.tta)
+    result = predict(args.inputs, output=args.output, top_k=args.top_k, imagenet=args.imagenet, backbone=args.backbone, weights=args.weights, tta=args.tta,
+                     steps=args.steps)
     print(result.to_text())
-    if args.output:
-        print(f"predictions written to {args.output}")
+    if result.output:
+        print(f"predictions written to {result.output}")
+    if result.plot:
+        print(f"plot written to {result.plot}")
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -544,6 +577,19 @@ def _warning_printer(flags: dict[str, str]):
     return show
 
 
+def _interrupted(argv: list[str], run_dir: Path | None) -> str:
+    """What an interrupted command leaves: nothing, or finished epochs and the exact command that continues them."""
+    from tfjourney.runs import CHECKPOINT_DIR, partial_dir
+    from tfjourney.training.checkpoint import checkpoint_epoch
+
+    epoch = checkpoint_epoch(partial_dir(run_dir) / CHECKPOINT_DIR) if run_dir is not None else None
+    if epoch is None:
+        return "interrupted; no run folder was written."
+    again = [*argv] if "--out" in argv or any(a.startswith("--out=") for a in argv) else [*argv, "--out", str(run_dir)]
+    again += [] if "--resume" in again else ["--resume"]
+    return f"interrupted after epoch {epoch}; to continue from there, run: {shlex.join(['tfjourney', *again])}"
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -571,9 +617,8 @@ def main(argv: list[str] | None = None) -> int:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"tfjourney: error: cannot use{where}: {exc.strerror or exc}; check the path and its permissions.", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("tfjourney: interrupted; no run folder was written (a train command that finished an epoch continues "
-              "where it stopped when you repeat it with --resume).", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"tfjourney: {_interrupted(argv, getattr(exc, 'tfjourney_resumable', None))}", file=sys.stderr)
         return 130
     return code if isinstance(code, int) else 0
 

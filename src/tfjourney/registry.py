@@ -152,7 +152,7 @@ def registration_for(blueprint: str) -> Registration | None:
     return REGISTRY.get(blueprint)
 
 
-_TABULAR_OPTIONS = ("target", "drop", "find_lr", "encoding", "column_types", "keep")
+_TABULAR_OPTIONS = ("target", "drop", "find_lr", "encoding", "sep", "decimal", "column_types", "keep")
 register(Registration(
     "regression", kind="table", task="regression",
     train="tfjourney.pipelines.tabular:train_tabular", train_args=("regression",), options=_TABULAR_OPTIONS,
@@ -166,3 +166,9 @@ register(Registration(
     "transfer", kind="images", task="classification",
     train="tfjourney.pipelines.transfer:train_transfer", options=("strict", "weights", "find_lr"),
 ))
+register(Registration(
+    "forecast", kind="series", task="forecast", train="tfjourney.pipelines.forecast:train_forecast",
+    options=("time", "target", "features"), describe="tfjourney.pipelines.forecast:describe_forecast",
+))
+register(Registration("text", kind="text", task="classification",
+                      train="tfjourney.pipelines.text:train_text", options=("text", "target", "embeddings")))

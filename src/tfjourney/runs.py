@@ -113,6 +113,47 @@ def resumable_run_dir(blueprint: str, root: Path | str = "runs") -> Path:
     return candidates[-1].with_name(finished_name(candidates[-1]))
 
 
+class _FolderLock:
+    """An exclusive advisory lock (flock) on `.NAME.lock` beside a run folder, held while one command writes it.
+
+    The lock file is removed on release; an acquirer that locked a file someone had just removed
+    (another inode than the path now names) tries again, so two commands never both hold it.
+    Where `fcntl` does not exist (Windows) there is no lock.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        """True once held; False when another process holds it."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return True
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                return False
+            try:
+                if os.fstat(fd).st_ino == os.stat(self.path).st_ino:
+                    self._fd = fd
+                    os.write(fd, f"{os.getpid()}\n".encode())
+                    return True
+            except FileNotFoundError:
+                pass
+            os.close(fd)  # the holder removed this file as we locked it: lock the new one
+
+    def release(self) -> None:
+        if self._fd is not None:
+            self.path.unlink(missing_ok=True)
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
+
+
 class RunWriter:
     """Context manager: `with RunWriter(dir) as staging:` write into `staging`, renamed on success.
 
@@ -122,7 +163,8 @@ class RunWriter:
 
     Who writes is decided here, once: a process that is not the chief of a multi-worker
     cluster (`chief=False`) writes into a private temporary folder that is always removed,
-    and never touches the run folder.
+    and never touches the run folder. The chief holds an exclusive lock on the run folder while it
+    writes, so a second command with the same `out` stops with one line instead of mixing files.
     """
 
     def __init__(self, run_dir: Path | str, overwrite: bool = False, *, resume: bool = False, chief: bool = True):
@@ -142,6 +184,7 @@ class RunWriter:
         self.staging: Path | None = None
         self.created_parent = False
         self._worker_run: Run | None = None
+        self._lock = _FolderLock(self.target.with_name(f".{self.target.name}.lock"))
 
     def finished_run(self) -> "Run":
         """The run just written: the run folder, or (on a worker that is not the chief) its results in memory."""
@@ -156,16 +199,26 @@ class RunWriter:
         try:
             self.created_parent = not parent.exists()
             parent.mkdir(parents=True, exist_ok=True)
+            if not self._lock.acquire():
+                raise RunFolderError(f"another command is writing the run folder {self.run_dir} now (it holds {self._lock.path.name}); "
+                                     "wait for it to finish, or choose another `out`.")
             if self.partial.exists() and not self.resume:
                 shutil.rmtree(self.partial)  # an earlier attempt that was not resumed: start over
             self.partial.mkdir(exist_ok=self.resume)
         except OSError as exc:
+            self._lock.release()
             raise RunFolderError(f"cannot write the run folder {self.run_dir} ({exc.strerror or exc}); choose another `out`.") from None
         self.staging = self.partial
         (self.staging / "plots").mkdir(exist_ok=True)
         return self.staging
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self._finish(exc_type, exc)
+        finally:
+            self._lock.release()
+
+    def _finish(self, exc_type, exc=None) -> None:
         assert self.staging is not None
         if not self.chief:
             if exc_type is None and is_run_folder(self.staging):
@@ -173,8 +226,11 @@ class RunWriter:
             shutil.rmtree(self.staging, ignore_errors=True)
             return
         if exc_type is not None:
+            if has_checkpoint(self.staging) and exc is not None:
+                exc.tfjourney_resumable = self.target  # the CLI prints the command that continues it
             if not has_checkpoint(self.staging):
                 shutil.rmtree(self.staging, ignore_errors=True)
+                self._lock.release()
                 if self.created_parent and not any(self.target.parent.iterdir()):
                     self.target.parent.rmdir()
             return

@@ -96,6 +96,29 @@ def error_response(status: int, message: str, *, headers: dict[str, str] | None 
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
+def errors_as_json(schema: dict) -> dict:
+    """The OpenAPI document with every 4xx/5xx answer as the JSON error body, also on routes whose 200 is HTML or a stream."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[0] in "45" and content and "application/json" not in content:
+                    response["content"] = {"application/json": next(iter(content.values()))}
+    return schema
+
+
+def install_openapi(app: FastAPI, *, edit: Callable[[dict], dict] = errors_as_json) -> None:
+    """Serve `edit` of FastAPI's OpenAPI document for `app` (built once, on the first request for it)."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = edit(get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes))
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 def first_validation_problem(exc: RequestValidationError, *, skip: tuple[str, ...] = ("body",)) -> tuple[str, dict]:
     """Where FastAPI's first validation problem is (dotted, without `skip` parts) and the problem itself."""
     first = exc.errors()[0] if exc.errors() else {}

@@ -41,3 +41,18 @@ def test_class_names_look_inside_train(tmp_path):
             _jpeg(tmp_path / "d" / split / name / "1.jpg")
     assert class_names_from_dir(tmp_path / "d") == ["a", "b"]
     assert class_names_from_dir(tmp_path / "d" / "test") == ["a", "b"]
+
+
+def test_read_image_decodes_a_jpeg_as_the_training_pipeline_does(tmp_path):
+    """Same pixels as the tf.data pipeline's decode and resize, bit for bit, for a noisy JPEG (where decoders differ)."""
+    import tensorflow as tf
+
+    from tfjourney.data.image_datasets import _decode_resize
+    from tfjourney.data.image_files import rgb_pixels
+
+    rng = np.random.default_rng(3)
+    path = tmp_path / "noise.jpg"
+    Image.fromarray(rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)).save(path, "JPEG", quality=70)
+    pipeline, _ = _decode_resize(tf.constant(str(path)), tf.constant(0), size=(24, 24))
+    np.testing.assert_array_equal(read_image(path, 24), pipeline.numpy())
+    assert np.array_equal(rgb_pixels(path.read_bytes()), tf.io.decode_image(path.read_bytes(), channels=3).numpy())

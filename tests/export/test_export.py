@@ -276,3 +276,25 @@ def test_a_format_that_cannot_carry_the_model_exits_2_and_writes_no_file(circles
     assert len(err) == 1 and "onnx: not exported" in err[0] and "'X0'" in err[0]
     assert not (out / "onnx").exists()
     assert json.loads((out / "manifest.json").read_text())["not_exported"][0]["format"] == "onnx"
+
+
+def test_adding_a_quantized_file_keeps_the_other_formats(circles_run, tmp_path_factory, capsys):
+    """`export --format tflite --quantize float16 --overwrite` once deleted the SavedModel and ONNX exports."""
+    run = _copy_run(circles_run, tmp_path_factory, "export-keep")
+    assert main(["export", str(run), "--format", "saved_model,tflite"]) == 0
+    saved = run / "export" / "saved_model" / "saved_model" / "saved_model.pb"
+    before = hashlib.sha256(saved.read_bytes()).hexdigest()
+    assert main(["export", str(run), "--format", "tflite", "--quantize", "float16", "--overwrite"]) == 0
+    assert "kept from the previous export: saved_model" in capsys.readouterr().out
+    manifest = json.loads((run / "export" / "manifest.json").read_text())
+    assert [(e["format"], e["quantize"]) for e in manifest["exports"]] == [("saved_model", "none"), ("tflite", "none"), ("tflite", "float16")]
+    assert hashlib.sha256(saved.read_bytes()).hexdigest() == before
+    assert (run / "export" / "tflite" / "model_float16.tflite").is_file()
+    own = json.loads((run / "export" / "saved_model" / "manifest.json").read_text())
+    assert [e["path"] for e in own["exports"]] == ["saved_model"]
+    # a retrained run (another `created`) keeps nothing: the old files would not match its model
+    record = json.loads((run / "run.json").read_text())
+    (run / "run.json").write_text(json.dumps({**record, "created": "2000-01-01T00:00:00"}))
+    assert main(["export", str(run), "--format", "tflite", "--overwrite"]) == 0
+    assert [e["format"] for e in json.loads((run / "export" / "manifest.json").read_text())["exports"]] == ["tflite"]
+    assert not (run / "export" / "saved_model").exists()

@@ -143,3 +143,25 @@ def test_a_run_folder_named_like_an_embedded_dataset_does_not_shadow_it(tmp_path
     assert source == "embedded:digits" and folder != tmp_path / "digits" and size
     (tmp_path / "shapes" / "circle").mkdir(parents=True)  # a user's own image folder of that name still wins
     assert resolve_image_source("shapes") == (Path("shapes"), "shapes", None)
+
+
+def test_predict_reproduces_the_runs_test_predictions(stripes_run, stripes_folder):
+    """One decoder for every path: `predict` on the test JPEGs gives test_predictions.csv's classes and confidences
+    (PIL's JPEG decoder once moved pixels by up to 7 levels, and probabilities with them)."""
+    expected = pd.read_csv(stripes_run / "test_predictions.csv")
+    table = predict([str(stripes_run), *expected["path"]]).table
+    assert list(table["image"]) == list(expected["path"])
+    assert list(table["class"]) == list(expected["predicted"])
+    np.testing.assert_allclose(table["probability"], expected["confidence"], rtol=0, atol=1e-6)
+
+
+def test_predict_takes_a_folder_and_writes_into_new_folders(stripes_run, stripes_folder, tmp_path, capsys):
+    folder = stripes_folder / "test"
+    output = tmp_path / "new" / "deeper" / "p.csv"
+    assert main(["predict", str(stripes_run), str(folder), "--output", str(output)]) == 0
+    written = pd.read_csv(output)
+    expected = sorted(str(p) for p in folder.rglob("*.jpg"))
+    assert list(written["image"]) == expected and len(expected) == 40  # every image, each row named by its file
+    (tmp_path / "empty").mkdir()
+    assert main(["predict", str(stripes_run), str(tmp_path / "empty")]) == 2
+    assert "holds no image files" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -73,17 +74,20 @@ def test_a_killed_run_resumes_and_finishes_the_same_run_folder(small_csv, tmp_pa
     try:
         _wait_for_checkpoint(tmp_path / ".run.partial", 3, process)
         process.send_signal(signal.SIGTERM)  # a kill in the middle of training
-        process.wait(timeout=60)
+        _, killed_err = process.communicate(timeout=60)
     finally:
         process.kill()
     assert not run.exists() and (tmp_path / ".run.partial" / "checkpoint").is_dir()
     done = json.loads((tmp_path / ".run.partial" / "checkpoint" / "state.json").read_text())["epoch"]
+    # the exact command that continues it, on one line
+    assert f"tfjourney: interrupted after epoch {done}; to continue from there, run: {shlex.join(['tfjourney', *train, '--resume'])}\n" in killed_err
 
     changed = [*train[:5], "--epochs", "30", *train[7:], "--resume"]  # patience 30 > epochs: no early stop
     assert main(changed) == 2
     assert "epochs 25 -> 30" in capsys.readouterr().err
 
     assert main([*train, "--resume"]) == 0
+    assert f"resuming after epoch {done} (its checkpoint is in .run.partial)" in capsys.readouterr().out
     with (run / "history.csv").open() as handle:
         epochs = [int(row["epoch"]) for row in csv.DictReader(handle)]
     assert epochs == list(range(25))  # every epoch once, in order

@@ -111,7 +111,7 @@ def test_multiclass_run(tier_run, mixed_csv, tmp_path):
     model = tier_run.load_model()
     assert model.output.shape[-1] == 3
     preds = predict_tabular(tier_run.path, mixed_csv)
-    assert list(preds.columns) == ["predicted_tier", "probability", "p_high", "p_low", "p_mid"]
+    assert list(preds.columns) == ["row", "predicted_tier", "probability", "p_high", "p_low", "p_mid"]
     np.testing.assert_allclose(preds[["p_high", "p_low", "p_mid"]].sum(axis=1), 1.0, rtol=1e-5)
     assert set(preds["predicted_tier"]) <= {"high", "low", "mid"}
 

@@ -179,6 +179,15 @@ def _tf_decodes(path: Path) -> bool:
         return False
 
 
+def _tf_reads_as_is(img: Image.Image) -> bool:
+    """Whether the pipeline hands this (opened, not decoded) file to tf.io.decode_image as it is: a native format,
+    not an animated WebP, not an EXIF-rotated JPEG. Every other image is decoded by PIL (`_pil_rgb`)."""
+    fmt = img.format or ""
+    animated_webp = fmt == "WEBP" and getattr(img, "is_animated", False)
+    rotated = fmt in ("JPEG", "MPO") and img.getexif().get(_ORIENTATION_TAG, 1) not in (0, 1)
+    return fmt in _NATIVE_FORMATS and not (animated_webp or rotated)
+
+
 def _pil_rgb(img: Image.Image) -> Image.Image:
     """Any PIL image -> upright 8-bit RGB (EXIF rotation applied, alpha dropped, 16-bit scaled)."""
     img = ImageOps.exif_transpose(img) or img
@@ -211,15 +220,14 @@ def _probe(path: Path) -> _Probe:
     try:
         with Image.open(path) as img:
             fmt, (w, h) = img.format or "", img.size
-            animated_webp = fmt == "WEBP" and getattr(img, "is_animated", False)
-            rotated = fmt in ("JPEG", "MPO") and img.getexif().get(_ORIENTATION_TAG, 1) not in (0, 1)
+            as_is = _tf_reads_as_is(img)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         return _Probe(path, None, f"not an image ({type(exc).__name__})")
     if w < 1 or h < 1:
         return _Probe(path, None, "empty image")
-    if fmt in _NATIVE_FORMATS and not (animated_webp or rotated) and _tail_ok(path, fmt):
+    if as_is and _tail_ok(path, fmt):
         return _Probe(path, path)
-    return _probe_carefully(path, fmt, force_convert=animated_webp or rotated)
+    return _probe_carefully(path, fmt, force_convert=fmt in _NATIVE_FORMATS and not as_is)
 
 
 def _probe_carefully(path: Path, fmt: str, force_convert: bool) -> _Probe:
@@ -353,6 +361,39 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
+def rgb_pixels(data: bytes, *, name: str = "the image") -> np.ndarray:
+    """Encoded image bytes -> uint8 ``[H, W, 3]``, decoded exactly as the training pipeline decodes the file.
+
+    One decoder for every path (train, evaluate, predict, serve, the studio, export's check): JPEG
+    decoders differ by a few levels per pixel, enough to move a probability, so the files the
+    pipeline reads as they are go through `tf.io.decode_image` here too, and the ones it converts
+    first (EXIF-rotated JPEGs, TIFF, 16-bit, animated WebP, ...) through the same PIL conversion.
+
+    Args:
+        data: the file's bytes.
+        name: how an error message names the image.
+
+    Returns:
+        The RGB pixels, at the file's own size.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if not _tf_reads_as_is(img):
+                img.load()
+                return np.asarray(_pil_rgb(img), dtype=np.uint8)
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+        raise DataError(f"{name} is not a readable image ({_reason(exc)}). Pass a JPEG, PNG, BMP, GIF or WebP file.") from exc
+    try:
+        return tf.io.decode_image(data, channels=3, expand_animations=False).numpy()
+    except (tf.errors.OpError, ValueError):  # what the pipeline's careful probe does: PIL's pixels, or no image
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()
+                return np.asarray(_pil_rgb(img), dtype=np.uint8)
+        except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+            raise DataError(f"{name} is not a readable image ({_reason(exc)}). Pass a JPEG, PNG, BMP, GIF or WebP file.") from exc
+
+
 def read_image(path: str | os.PathLike, image_size: int | tuple[int, int], center_crop: bool = False) -> np.ndarray:
     """One image file -> float32 ``[H, W, 3]`` in 0..255, upright, resized like the pipeline does.
 
@@ -362,7 +403,7 @@ def read_image(path: str | os.PathLike, image_size: int | tuple[int, int], cente
     path = Path(path)
     if not path.is_file():
         raise DataError(f"image file {path} does not exist. Check the path you passed.")
-    return _decoded(path, str(path), image_size, center_crop)
+    return _decoded(path.read_bytes(), str(path), image_size, center_crop)
 
 
 def decode_image(data: bytes, image_size: int | tuple[int, int], *, name: str = "the image", center_crop: bool = False) -> np.ndarray:
@@ -377,20 +418,12 @@ def decode_image(data: bytes, image_size: int | tuple[int, int], *, name: str = 
     Returns:
         The resized RGB pixels.
     """
-    return _decoded(io.BytesIO(data), name, image_size, center_crop)
+    return _decoded(data, name, image_size, center_crop)
 
 
-def _decoded(source, name: str, image_size: int | tuple[int, int], center_crop: bool) -> np.ndarray:
+def _decoded(data: bytes, name: str, image_size: int | tuple[int, int], center_crop: bool) -> np.ndarray:
     size = image_size_pair(image_size)
-    try:
-        with Image.open(source) as img:
-            img.load()
-            rgb = _pil_rgb(img)
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
-        raise DataError(
-            f"{name} is not a readable image ({_reason(exc)}). Pass a JPEG, PNG, BMP, GIF or WebP file."
-        ) from exc
-    arr = np.asarray(rgb, dtype=np.uint8)
+    arr = rgb_pixels(data, name=name)
     if center_crop:
         height, width = arr.shape[:2]
         side = min(height, width)

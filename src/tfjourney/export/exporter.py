@@ -81,7 +81,8 @@ def export_run(
         out: the export folder (default: RUN_DIR/export).
         quantize: also write a quantized LiteRT file: "float16", "dynamic" or "int8" (default "none").
         data: the data the run trained on, if it moved since (its test split verifies the exports).
-        overwrite: replace a previous export folder.
+        overwrite: replace a previous export folder; the formats (and quantized files) not asked for this
+            time are kept from it when it exported the same run, so adding an int8 file keeps SavedModel and ONNX.
         progress: called with one line per step (the CLI prints them).
 
     Returns:
@@ -98,9 +99,10 @@ def export_run(
     expected = _keras_outputs(model, test)
     classification = registration_of_run(run.blueprint, run.path).task == "classification"
     exports, skipped, problems = [], [], []
+    jobs = _jobs(chosen, quantize)
     staging = _staging(target)
     try:
-        for fmt, variant in _jobs(chosen, quantize):
+        for fmt, variant in jobs:
             say(f"{fmt}{'' if variant == 'none' else f' ({variant})'}: converting ...")
             try:
                 entry = _export_one(fmt, variant, exported, staging, test, train, expected, classification)
@@ -113,6 +115,10 @@ def export_run(
                 continue
             exports.append(entry)
             say(_summary(entry))
+        kept, kept_skipped = _keep_previous(target, staging, run, jobs)
+        if kept:
+            say(f"kept from the previous export: {', '.join(_label(e) for e in kept)}")
+        exports, skipped = _in_order(exports + kept), _in_order(skipped + kept_skipped)
         sample = {"split": "test", "examples": len(test), "source": str(data or run.record["data"].get("source"))}
         manifest = build_manifest(run, exported, removed=removed, sample=sample, exports=exports, skipped=skipped)
         _write_manifests(staging, manifest)
@@ -129,6 +135,39 @@ def _jobs(chosen: list[str], quantize: str) -> list[tuple[str, str]]:
     if quantize != "none":
         jobs.insert(chosen.index("tflite") + 1, ("tflite", quantize))
     return jobs
+
+
+def _label(entry: dict) -> str:
+    return entry["format"] + ("" if entry["quantize"] == "none" else f" ({entry['quantize']})")
+
+
+def _in_order(entries: list[dict]) -> list[dict]:
+    """Entries by format (FORMATS' order), the plain file before quantized ones."""
+    order = ("none", *QUANTIZATIONS)
+    return sorted(entries, key=lambda e: (FORMATS.index(e["format"]), order.index(e["quantize"]) if e["quantize"] in order else len(order)))
+
+
+def _keep_previous(target: Path, staging: Path, run, jobs: list[tuple[str, str]]) -> tuple[list[dict], list[dict]]:
+    """The previous export's entries this export does not redo, their files copied into `staging`: only when it
+    exported the same training run (the same `created`), since another model's files would no longer match it."""
+    if not is_export_folder(target):
+        return [], []
+    previous = json.loads((target / MANIFEST_FILE).read_text())
+    if previous.get("run", {}).get("created") != run.record.get("created"):
+        return [], []
+    redone = set(jobs)
+    kept = []
+    for entry in previous.get("exports", []):
+        source = target / entry["path"]
+        if (entry["format"], entry["quantize"]) in redone or not source.exists():
+            continue
+        destination = staging / entry["path"]
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(source, destination) if source.is_dir() else shutil.copy2(source, destination)
+        kept.append(entry)
+    kept_keys = {(e["format"], e["quantize"]) for e in kept}
+    skipped = [e for e in previous.get("not_exported", []) if (e["format"], e["quantize"]) not in redone | kept_keys]
+    return kept, skipped
 
 
 def _keras_outputs(model: keras.Model, sample: Sample) -> np.ndarray:

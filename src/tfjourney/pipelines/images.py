@@ -15,7 +15,7 @@ from tfjourney import plots
 from tfjourney.data.embedded_images import EMBEDDED_IMAGE_DATASETS, EMBEDDED_IMAGE_SIZES, materialize_image_dataset
 from tfjourney.blueprints import COUNT, PREDICT_TOP_K, CnnConfig, TransferConfig
 from tfjourney.data.image_datasets import ImageData, load_image_folder, load_labelled_images
-from tfjourney.data.image_files import read_image
+from tfjourney.data.image_files import is_image_name, read_image
 from tfjourney.errors import DataError, RunFolderError
 from tfjourney.models.tta import predict_with_tta
 from tfjourney.progress import Progress
@@ -146,12 +146,26 @@ def plot_augmentation_examples(augmentation: keras.layers.Layer, image_data: Ima
     plots.plot_augmentation(originals, augmented, path)
 
 
+def image_paths(inputs: list[str | Path]) -> list[Path]:
+    """The image files named: a file as it is, a folder as every image file under it (sorted, hidden ones skipped)."""
+    paths: list[Path] = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            found = sorted(p for p in item.rglob("*") if p.is_file() and is_image_name(p)
+                           and not any(part.startswith(".") for part in p.relative_to(item).parts))
+            if not found:
+                raise DataError(f"{item} holds no image files; pass a folder of JPEG/PNG images, or the images themselves.")
+            paths.extend(found)
+        elif item.exists():
+            paths.append(item)
+        else:
+            raise DataError(f"image not found: {item}; check the path.")
+    return paths
+
+
 def load_images(paths: list[str | Path], image_size: int | tuple[int, int], center_crop: bool = False) -> np.ndarray:
     """Image files -> float32 ``[N, H, W, 3]`` 0-255 pixels (`center_crop`: the centred square first, as ImageNet does)."""
-    for path in paths:
-        if not Path(path).exists():
-            raise DataError(f"image not found: {path}; check the path.")
-    return np.stack([read_image(p, image_size, center_crop=center_crop) for p in paths])
+    return np.stack([read_image(p, image_size, center_crop=center_crop) for p in image_paths(paths)])
 
 
 def _image_size_of(run: Run) -> list[int]:
@@ -169,6 +183,7 @@ def predict_images(run: Run, paths: list[str | Path], top_k: int | None = None, 
                              f"({', '.join(names_of_kind('images'))}).")
     if top_k not in COUNT:
         raise DataError(f"`top_k` {top_k} must be {COUNT.describe()}.")
+    paths = image_paths(paths)
     images = load_images(paths, tuple(_image_size_of(run)))
     model = run.load_model()
     outputs = predict_with_tta(model, images) if tta else image_outputs(model, images)

@@ -131,7 +131,7 @@ def fit_in_run(
     """
     callbacks = run_callbacks(staging, patience=config.patience, tensorboard=tensorboard, append=writer.resume)
     callbacks += epoch_callbacks(progress, "training", verbose)
-    checkpoint = prepare_checkpoint(writer, staging, watch=callbacks, identity=identity)
+    checkpoint = prepare_checkpoint(writer, staging, watch=callbacks, identity=identity, progress=progress)
     result = fit(model, train_data, validation_data, config.epochs, callbacks, verbose=verbose,
                  distribution=distribution, checkpoint=checkpoint)
     record["training"] = training_record(result)

@@ -128,7 +128,7 @@ def _phase1(
 ) -> tuple[FitResult, dict, LRFinderResult | None]:
     """Feature extraction; checkpointed every epoch, so `--resume` continues it (fine-tuning, if any, starts over)."""
     callbacks = _callbacks(staging, config, tensorboard, append=writer.resume, name="feature_extraction")
-    checkpoint = prepare_checkpoint(writer, staging, watch=callbacks, identity=identity)
+    checkpoint = prepare_checkpoint(writer, staging, watch=callbacks, identity=identity, progress=progress)
     if config.augment:
         lr_result, timings = None, {}
         if find_lr:

@@ -33,16 +33,26 @@ _METRIC_LABELS = {
     "phase1_accuracy": ("After feature extraction", "accuracy with the backbone frozen"),
     "fine_tune_accuracy": ("After fine-tuning", "accuracy once top layers are unfrozen"),
     "tta_accuracy": ("With test-time augmentation", "accuracy when each test image's prediction is averaged with its mirror image's"),
+    "mase": ("MASE", "test MAE / the naive forecast's in-sample one-step MAE on the training part (Hyndman); lower is better"),
+    "naive_mase": ("Naive forecast", "MASE of forecasting the last value"),
+    "seasonal_naive_mase": ("Seasonal naive", "MASE of forecasting the value one season earlier"),
+    "moving_average_mase": ("Moving average", "MASE of forecasting the mean of the window"),
+    "mape": ("MAPE", "mean absolute percentage error (%)"),
+    "smape": ("sMAPE", "symmetric mean absolute percentage error (%)"),
+    "coverage_80": ("80% interval coverage", "share of test points inside the 80% interval (should be near 80%)"),
+    "coverage_95": ("95% interval coverage", "share of test points inside the 95% interval (should be near 95%)"),
     "baseline_mae": ("Predicting the mean", "MAE of always predicting the training mean"),
     "linear_mae": ("Linear regression", "MAE of a linear model on the same features"),
     "gbm_mae": ("Gradient boosting", "MAE of scikit-learn's HistGradientBoosting on the same split"),
     "gbm_accuracy": ("Gradient boosting", "accuracy of scikit-learn's HistGradientBoosting on the same split"),
     "baseline_accuracy": ("Most common class", "accuracy of always predicting the majority class"),
     "linear_accuracy": ("Logistic regression", "accuracy of a linear classifier"),
+    "nb_accuracy": ("Naive Bayes", "accuracy of TF-IDF + multinomial naive Bayes (the course's text baseline) on the same split"),
+    "nb_f1": ("Naive Bayes F1", "F1 of TF-IDF + multinomial naive Bayes on the same split"),
 }
-_PERCENT_METRICS = {"accuracy", "baseline_accuracy", "linear_accuracy", "gbm_accuracy", "phase1_accuracy", "fine_tune_accuracy", "tta_accuracy", "top_5_accuracy",
-                    "precision", "recall", "f1"}
-_LOWER_IS_BETTER = ("mae", "mse", "rmse", "loss")
+_PERCENT_METRICS = {"accuracy", "baseline_accuracy", "linear_accuracy", "gbm_accuracy", "nb_accuracy", "nb_f1", "phase1_accuracy", "fine_tune_accuracy", "tta_accuracy", "top_5_accuracy",
+                    "precision", "recall", "f1", "coverage_80", "coverage_95"}
+_LOWER_IS_BETTER = ("mae", "mse", "rmse", "loss", "mase", "mape")
 
 
 def format_number(value: Any) -> str:

@@ -55,6 +55,14 @@ _PLACED = {
     "roc_curve.png": ("results", "True vs false positive rate over every threshold; the further into the top-left, the better."),
     "decision_boundary.png": ("results", "What the model predicts over the whole feature plane, with the test points on top."),
     "predictions.png": ("results", "Test images with their prediction; the most confident mistakes come first."),
+    "baselines.png": ("results", "Test MASE of the network and of the forecasts it must beat, on exactly the same test points. MASE divides by the "
+                                 "naive forecast's in-sample one-step MAE on the training part (Hyndman), so the naive forecast's own test MASE is "
+                                 "not 1: the course divided by the naive MAE on the test part instead, which hides how hard the test part is."),
+    "series.png": ("results", "The whole series; the shaded parts are validation (orange) and test (red). The split is by time: no target is in two parts."),
+    "forecasts.png": ("results", "Test part: each one-step forecast against the actual value, with the 80% and 95% intervals (calibrated on the validation part)."),
+    "errors.png": ("results", "Absolute error over the test part, the network's against the naive forecast's: where the network helps, and where it does not."),
+    "most_wrong.png": ("results", "The most confident wrong test predictions (all of them in most_wrong.csv): where the model is sure and mistaken, the labels are often debatable."),
+    "embedding.png": ("results", "The learned word vectors on their first two principal components, the most frequent words named; vectors.tsv + metadata.tsv load into projector.tensorflow.org."),
     "augmentation.png": ("results", "What data augmentation does to training images (each epoch sees a new random variant)."),
 }
 
@@ -303,7 +311,8 @@ def _figure(run_dir: Path, name: str, caption: str, wide: bool = False) -> dict:
             "wide": wide}
 
 
-_WIDE_FIGURES = ("loss.png", "predicted_vs_actual.png", "predictions.png", "compare_histories.png")
+_WIDE_FIGURES = ("loss.png", "predicted_vs_actual.png", "predictions.png", "compare_histories.png", "most_wrong.png", "embedding.png",
+                 "series.png", "forecasts.png", "errors.png")
 
 
 def _is_large(path: Path, min_width: int = 800) -> bool:
@@ -333,6 +342,8 @@ def _expected_plots(kind: str, record: dict) -> list[str]:
     task = (record.get("data") or {}).get("task") or (record.get("config") or {}).get("task")
     if kind == "regression":
         expected.append("predicted_vs_actual.png")
+    elif kind == "forecast":
+        expected += ["series.png", "forecasts.png", "errors.png", "baselines.png"]
     elif kind == "classification":
         expected.append("confusion_matrix.png")
         if task == "binary":

@@ -17,6 +17,7 @@ from tfjourney.serve.limits import DEFAULT_MAX_BODY, AssumeJson, BodyLimit
 from tfjourney.serve.models import load_served_models
 from tfjourney.serve.routers import health, tf_serving
 from tfjourney.serve.state import ServeState
+from tfjourney.web import install_openapi
 
 
 def create_app(run_dirs: list[str | Path], *, max_body: int = DEFAULT_MAX_BODY, batching: bool = True) -> FastAPI:
@@ -44,13 +45,5 @@ def create_app(run_dirs: list[str | Path], *, max_body: int = DEFAULT_MAX_BODY, 
     app.include_router(health.router)
     app.add_middleware(AssumeJson)
     app.add_middleware(BodyLimit, max_body=max_body)
-    app.openapi = lambda: app.openapi_schema or _schema(app)
+    install_openapi(app, edit=lambda schema: name_served_models(drop_unsent_422(schema), sorted(state.models)))
     return app
-
-
-def _schema(app: FastAPI) -> dict:
-    from fastapi.openapi.utils import get_openapi
-
-    schema = drop_unsent_422(get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes))
-    app.openapi_schema = name_served_models(schema, sorted(app.state.serve.models))
-    return app.openapi_schema

@@ -14,10 +14,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from tfjourney.errors import RunFolderError
-from tfjourney.studio.errors import install_error_handlers
-from tfjourney.studio.routers import explain, pages, playground, predict, runs
+from tfjourney.studio.errors import ERRORS, install_error_handlers
+from tfjourney.studio.routers import explain, explain_text, pages, playground, predict, runs
 from tfjourney.studio.state import UPLOAD_LIMIT, StudioState
 from tfjourney.studio.static_files import STATIC
+from tfjourney.web import install_openapi
 
 
 def create_app(*, runs_dir: Path | str = "runs", upload_limit: int = UPLOAD_LIMIT) -> FastAPI:
@@ -43,7 +44,8 @@ def create_app(*, runs_dir: Path | str = "runs", upload_limit: int = UPLOAD_LIMI
     app = FastAPI(title="tfjourney studio", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.studio = state
     install_error_handlers(app)
-    for module in (pages, runs, playground, explain, predict):
-        app.include_router(module.router)
+    for module in (pages, runs, playground, explain, explain_text, predict):
+        app.include_router(module.router, responses=ERRORS)
+    install_openapi(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

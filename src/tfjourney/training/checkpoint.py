@@ -35,6 +35,7 @@ import keras
 import numpy as np
 
 from tfjourney.errors import RunFolderError
+from tfjourney.progress import Progress
 from tfjourney.runs import CHECKPOINT_DIR, HISTORY_FILE
 
 STATE_FILE = "state.json"
@@ -51,6 +52,17 @@ def load_checkpoint(folder: Path | str) -> dict | None:
             with np.load(candidate / "arrays.npz") as arrays:
                 state["arrays"] = {k: arrays[k] for k in arrays.files}
             return state
+    return None
+
+
+def checkpoint_epoch(folder: Path | str) -> int | None:
+    """The last finished epoch a checkpoint in `folder` holds (its state file only; None when there is none)."""
+    folder = Path(folder)
+    for candidate in (folder, folder.with_name(folder.name + ".old")):
+        try:
+            return int(json.loads((candidate / STATE_FILE).read_text())["epoch"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
     return None
 
 
@@ -181,10 +193,12 @@ class EpochCheckpoint(keras.callbacks.Callback):
         _write_atomically(self.folder, state, arrays)
 
 
-def prepare_checkpoint(writer, staging: Path, *, watch: list[keras.callbacks.Callback], identity: dict) -> EpochCheckpoint:
+def prepare_checkpoint(writer, staging: Path, *, watch: list[keras.callbacks.Callback], identity: dict,
+                       progress: Progress | None = None) -> EpochCheckpoint:
     """The epoch checkpoint of a run being written by `writer` (a runs.RunWriter), resumed when it says so.
 
     Only the chief saves checkpoints; every worker resumes from the chief's (a folder they share).
+    A resumed run says so on `progress`: "resuming after epoch N".
     """
     state = None
     if writer.resume:
@@ -193,6 +207,8 @@ def prepare_checkpoint(writer, staging: Path, *, watch: list[keras.callbacks.Cal
             raise RunFolderError(f"`resume`: the checkpoint in {writer.partial} cannot be read; run without `resume` to start over.")
         check_same_run(state, identity)
         keep_history_rows(staging / HISTORY_FILE, int(state["epoch"]))
+        if progress is not None:
+            progress.write(f"resuming after epoch {int(state['epoch'])} (its checkpoint is in {writer.partial.name})")
     folder = staging / CHECKPOINT_DIR if writer.chief else None
     return EpochCheckpoint(folder, watch=watch, state=state, identity=identity)
 

@@ -25,7 +25,7 @@ from tfjourney.registry import registration_for
 from tfjourney.runs import MODEL_FILE, TEST_PREDICTIONS_FILE, load_run
 from tfjourney.studio.errors import ApiError
 from tfjourney.studio.state import StudioState, get_state
-from tfjourney.studio.uploads import check_image, read_limited, save_scratch
+from tfjourney.studio.uploads import check_image, naming_uploads, read_limited, save_scratch
 
 router = APIRouter(prefix="/api")
 MAX_CHANNELS = 128  # maps shown per layer (the most active ones when a layer has more)
@@ -169,9 +169,12 @@ async def explain_upload(run_id: str, file: UploadFile | None = File(None), samp
     if file is None:
         return await run_in_threadpool(_explain, state, entry, _sample_path(entry, sample), class_index)
     content = await read_limited(file, state.upload_limit)
-    path = save_scratch(state.scratch, check_image(file.filename, content), content)
+    with naming_uploads({}):
+        suffix = check_image(file.filename, content)
+    path = save_scratch(state.scratch, suffix, content)
     try:
-        return await run_in_threadpool(_explain, state, entry, path, class_index)
+        with naming_uploads({str(path): file.filename or "the upload"}):
+            return await run_in_threadpool(_explain, state, entry, path, class_index)
     finally:
         path.unlink(missing_ok=True)
 

@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from tfjourney.studio.static_files import STATIC
 
 router = APIRouter()
-PAGES = ("runs", "playground", "explainer", "predict")
+PAGES = ("runs", "playground", "explainer", "text-explainer", "predict")
 
 
 @router.get("/", include_in_schema=False)
@@ -23,7 +23,7 @@ def favicon() -> Response:
 
 def _page(name: str):
     def page() -> FileResponse:
-        return FileResponse(STATIC / f"{name}.html", media_type="text/html", headers={"Cache-Control": "no-store"})
+        return FileResponse(STATIC / f"{name.replace('-', '_')}.html", media_type="text/html", headers={"Cache-Control": "no-store"})
 
     page.__name__ = f"{name}_page"
     return page

@@ -9,14 +9,15 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from tfjourney.blueprints import PREDICT_TOP_K, STUDIO_TOP_K
+from tfjourney.blueprints import PREDICT_TOP_K, STUDIO_FORECAST_STEPS, STUDIO_TOP_K
 from tfjourney.errors import TfjourneyWarning
 from tfjourney.predict import predict
+from tfjourney.reports.embedding import embed_png
 from tfjourney.run_index import RunEntry
 from tfjourney.registry import registration_of_run
 from tfjourney.studio.errors import ApiError, plain
 from tfjourney.studio.state import StudioState, get_state
-from tfjourney.studio.uploads import read_limited, save_scratch
+from tfjourney.studio.uploads import naming_uploads, read_limited, save_scratch
 
 router = APIRouter(prefix="/api/predict")
 MAX_FILES = 32
@@ -24,7 +25,8 @@ MAX_FILES = 32
 
 def _run_predict(entry: RunEntry, scratch: Path, uploads: list[tuple[str, bytes]], top_k: int) -> dict:
     """Check and stage the uploads, call predict() on the staged copies, report rows under the original names."""
-    kind = registration_of_run(entry.blueprint, entry.path).input_kind
+    registration = registration_of_run(entry.blueprint, entry.path)
+    kind = registration.input_kind
     if not kind.upload.multiple and len(uploads) != 1:
         raise ApiError(400, f"{entry.name} is a {entry.blueprint} run: upload one file ({kind.upload.hint.lower()}).")
     check_upload = kind.function("check_upload")
@@ -32,17 +34,31 @@ def _run_predict(entry: RunEntry, scratch: Path, uploads: list[tuple[str, bytes]
     try:
         for name, content in uploads:
             staged[str(save_scratch(scratch, check_upload(name, content), content))] = name
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, naming_uploads(staged):
             warnings.simplefilter("always", TfjourneyWarning)
-            table = predict([str(entry.path), *staged], top_k=top_k if kind.upload.multiple else None).table
+            table, chart = _predict_staged(entry, scratch, list(staged), top_k if kind.upload.multiple else None, series=registration.kind == "series")
         for column in table.columns:  # a column naming the staged files names the uploads instead
             if table[column].map(lambda value: isinstance(value, str) and value in staged).any():
                 table[column] = table[column].map(lambda value: staged.get(value, value))
         return {"run": entry.name, "blueprint": entry.blueprint, **json.loads(table.to_json(orient="split", index=False)),
-                "warnings": [plain(str(w.message)) for w in caught if issubclass(w.category, TfjourneyWarning)]}
+                "warnings": [plain(str(w.message)) for w in caught if issubclass(w.category, TfjourneyWarning)],
+                "chart": chart}
     finally:
         for path in staged:
             Path(path).unlink(missing_ok=True)
+
+
+def _predict_staged(entry: RunEntry, scratch: Path, staged: list[str], top_k: int | None, *, series: bool) -> tuple:
+    """predict() on the staged files: the table, and for a series the chart of its forecast past the upload's end (a data URI)."""
+    if not series:
+        return predict([str(entry.path), *staged], top_k=top_k).table, None
+    output = scratch / f"{Path(staged[0]).stem}-forecast.csv"
+    try:
+        result = predict([str(entry.path), *staged], output=output, steps=STUDIO_FORECAST_STEPS)
+        return result.table, embed_png(result.plot)
+    finally:
+        output.unlink(missing_ok=True)
+        output.with_suffix(".png").unlink(missing_ok=True)
 
 
 @router.post("/{run_id}")

@@ -14,6 +14,8 @@ function describe() {
   document.getElementById("files").accept = upload.accept;
   document.getElementById("files").multiple = upload.multiple;
   document.getElementById("top_k").disabled = !upload.multiple;
+  document.getElementById("typed_label").hidden = !(run.kind && run.kind.explainer === "text");
+  if (!document.getElementById("typed_label").hidden) document.getElementById("top_k").disabled = true;  // every class is a column
   const params = new URLSearchParams(window.location.search);
   params.set("run", run.id);
   window.history.replaceState(null, "", `${window.location.pathname}?${params}`);
@@ -21,7 +23,9 @@ function describe() {
 
 async function predict() {
   showError(errorBox, null);
-  const files = document.getElementById("files").files;
+  const typed = document.getElementById("typed_label").hidden ? [] :
+    document.getElementById("typed").value.split("\n").filter(line => line.trim()).map((line, i) => new File([line], `typed-${i + 1}.txt`, {type: "text/plain"}));
+  const files = [...document.getElementById("files").files, ...typed];  // a typed text goes as a .txt file of its own
   if (!files.length) { showError(errorBox, new Error("choose one or more files first")); return; }
   const form = new FormData();
   for (const file of files) form.append("files", file);
@@ -35,8 +39,11 @@ async function predict() {
     table.querySelector("tbody").replaceChildren(...result.data.map(row => el("tr", {},
       ...row.map((v, i) => el("td", {class: numeric[i] ? "num" : "", text: text(v)})))));
     table.hidden = false;
+    const chart = document.getElementById("chart");
+    chart.hidden = !result.chart;
+    if (result.chart) chart.src = result.chart;  // a forecast: the series' end, the forecast and its 80%/95% bands
     document.getElementById("warnings").textContent = result.warnings.join(" ");
-  } catch (error) { table.hidden = true; showError(errorBox, error); }
+  } catch (error) { table.hidden = true; document.getElementById("chart").hidden = true; showError(errorBox, error); }
 }
 
 api("/api/runs").then(data => {

@@ -28,6 +28,7 @@ function render() {
     const open = el("td", {});
     if (run.has_report) open.append(el("a", {href: `/runs/${run.id}/report`, text: "report"}), " · ");
     if (run.kind && run.kind.explainer === "images") open.append(el("a", {href: `/explainer?run=${run.id}`, text: "explain"}), " · ");
+    if (run.kind && run.kind.explainer === "text") open.append(el("a", {href: `/text-explainer?run=${run.id}`, text: "explain"}), " · ");
     open.append(el("a", {href: `/predict?run=${run.id}`, text: "predict"}));
     body.append(el("tr", {"data-id": run.id},
       el("td", {}, box),
