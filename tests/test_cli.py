@@ -358,14 +358,14 @@ def test_every_train_flag_keeps_its_name_and_every_row_has_one(name):
     assert set(get_blueprint(name).defaults()) <= set(by_key)
 
 
-def test_regression_help_lists_all_nineteen_table_keys(capsys):
+def test_regression_help_lists_every_table_key(capsys):
     from tfjourney.blueprints import get_blueprint
 
     with pytest.raises(SystemExit):
         main(["train", "regression", "--help"])
     text = capsys.readouterr().out
     keys = get_blueprint("regression").defaults()
-    assert len(keys) == 19
+    assert len(keys) >= 19  # the 19 of tfjourney 0.1, and any row added since
     _, by_key = _train_flags("regression")
     assert all(by_key[key] in text for key in keys)
     assert "Early stopping patience (epochs) (default: 30; at least 0)" in " ".join(text.split())

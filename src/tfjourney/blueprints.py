@@ -121,6 +121,7 @@ class TabularConfig:
     text_words: float
     text_tokens: int
     date_share: float
+    numeric_share: float
 
 
 @dataclass(frozen=True)
@@ -374,10 +375,14 @@ _TABULAR_COLUMN_ROWS = (
     Row("Free text: average words per value at least", "-", 4.0, "text_words", source="tfjourney", range=_POSITIVE),
     Row("Free-text vocabulary (bag of words)", "-", 1000, "text_tokens", source="tfjourney", range=COUNT),
     Row("Dates: share of values that parse at least", "-", 0.9, "date_share", source="tfjourney", range=_SHARE),
+    Row("Numbers: share of non-empty cells that parse at least (the other tokens read as missing)", "-", 0.9, "numeric_share",
+        source="tfjourney", range=_SHARE),
 )
 
 # Cells that mean "no value" in a numeric column (the UCI convention and friends), compared
 # lower-cased after stripping spaces. pandas already reads "", "NA", "NaN", "null", "n/a" as missing.
+# A hint only: whether a column is numeric follows `numeric_share` (tfjourney.data.numbers), and any
+# token of a numeric column that is not a number is missing; these are left out of that share.
 MISSING_TOKENS = frozenset({"?", "-", "--", ".", "n.a.", "n.a", "na", "n/a", "nan", "null", "none", "missing", "#n/a", "unknown", "not available"})
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "selu", "gelu", "swish", "linear")

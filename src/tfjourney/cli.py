@@ -130,7 +130,7 @@ def _train_parser(train_sub, name: str, help_text: str):
 
 def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
     parser = _train_parser(train_sub, name, help_text)
-    parser.add_argument("data", help="CSV path or embedded dataset name (see `tfjourney datasets`)")
+    parser.add_argument("data", help="table file (.csv, .tsv, .xlsx, .parquet) or embedded dataset name (see `tfjourney datasets`)")
     parser.add_argument("--target", help="column to predict (optional for embedded datasets)")
     parser.add_argument("--drop", type=_name_list, default=[], help="comma-separated columns to leave out, e.g. an id")
     parser.add_argument("--keep", type=_name_list, default=[],
@@ -138,7 +138,9 @@ def _add_tabular_parser(train_sub, name: str, help_text: str) -> None:
     parser.add_argument("--column-types", dest="column_types", metavar="COL=ROLE,...",
                         help="override inferred column roles: numeric, categorical, high_cardinality, datetime, text, identifier (left out)")
     parser.add_argument("--find-lr", action="store_true", dest="find_lr", help="run the learning-rate sweep first and use its suggestion")
-    parser.add_argument("--encoding", default="utf-8", help="text encoding of the CSV (default: utf-8)")
+    parser.add_argument("--encoding", default="utf-8", help="text encoding of a CSV/TSV (default: utf-8)")
+    parser.add_argument("--sep", help="delimiter of a CSV, e.g. ';' or tab (default: guessed, and a note says so)")
+    parser.add_argument("--decimal", choices=(".", ","), help="decimal mark of numbers written as text (default: guessed per file)")
     _add_row_flags(parser, name)
     _add_run_options(parser)
 

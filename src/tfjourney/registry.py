@@ -152,7 +152,7 @@ def registration_for(blueprint: str) -> Registration | None:
     return REGISTRY.get(blueprint)
 
 
-_TABULAR_OPTIONS = ("target", "drop", "find_lr", "encoding", "column_types", "keep")
+_TABULAR_OPTIONS = ("target", "drop", "find_lr", "encoding", "sep", "decimal", "column_types", "keep")
 register(Registration(
     "regression", kind="table", task="regression",
     train="tfjourney.pipelines.tabular:train_tabular", train_args=("regression",), options=_TABULAR_OPTIONS,

@@ -69,7 +69,7 @@ def test_roles_and_treatments_are_recorded_and_reported(messy_run):
     assert "bag of words" in columns["review"]["treatment"]
     notes = record["data"]["notes"]
     assert any("'customer_id'" in note and "like an ID" in note for note in notes)
-    assert any("'age'" in note and "2 placeholder value(s)" in note for note in notes)  # "?" -> missing, filled in the model
+    assert any("'age'" in note and "'?' in 2 rows read as missing" in note for note in notes)  # "?" -> missing, filled in the model
     assert any("'bmi'" in note and "1 infinite" in note for note in notes)
     budget = record["data"]["budget"]
     assert budget["batch_size"] == 32 and not budget["batch_grew"]

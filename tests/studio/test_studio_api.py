@@ -7,6 +7,7 @@ import io
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -147,6 +148,10 @@ def test_predict_images_and_csv_as_the_cli_does(client, ids, tmp_path):
     csv = b"X0,X1\n0.1,0.2\n0.9,-0.3\n"
     body = client.post(f"/api/predict/{ids['circles']}", files=[("files", ("rows.csv", csv, "text/csv"))]).json()
     assert len(body["data"]) == 2 and "probability" in body["columns"]
+    workbook = tmp_path / "rows.xlsx"
+    pd.DataFrame({"X0": [0.1, 0.9], "X1": [0.2, -0.3]}).to_excel(workbook, index=False)
+    from_excel = client.post(f"/api/predict/{ids['circles']}", files=[("files", ("rows.xlsx", workbook.read_bytes(), "application/octet-stream"))]).json()
+    assert from_excel["data"] == body["data"]  # a workbook of the same rows predicts the same
     wrong = client.post(f"/api/predict/{ids['circles']}", files=[("files", ("rows.csv", b"a,b\n1,2\n", "text/csv"))])
     assert wrong.status_code == 400 and "missing column" in wrong.json()["error"]
     assert client.post(f"/api/predict/{ids['cnn']}", files=[("files", ("x.png", b"text", "image/png"))]).status_code == 400

@@ -6,7 +6,8 @@ feature column gets one role:
 ========================  =================================================  =================
 role                      what it looks like                                 enters the model
 ========================  =================================================  =================
-``numeric``               numbers (placeholders such as ``?`` are missing)   yes
+``numeric``               numbers (at least ``numeric_share`` of the cells;   yes
+                          the other tokens are missing)
 ``categorical``           a few repeated values                              yes (one-hot)
 ``high_cardinality``      many repeated values (cities, product codes)       yes (hashed)
 ``identifier``            unique or nearly unique per row (IDs, names)       no (``--keep``)
@@ -18,6 +19,13 @@ role                      what it looks like                                 ent
 
 `infer_roles` returns the roles and one notice per decision a user would not guess;
 `clean_features` turns placeholder tokens and non-finite numbers into missing values.
+
+A column is numeric by the evidence of its cells (readr's `guess_parser`): when at least
+`numeric_share` of its non-empty cells read as numbers in one format (decimal commas,
+thousands separators, currency signs and `%` included; see `tfjourney.data.numbers`), the
+other tokens are its missing values, named in the notice. The format and the tokens are
+kept in the column's role and run.json, and `parse_raw_frame` reads predict's and serve's
+raw rows with them.
 
 Example:
     >>> limits = ColumnThresholds.from_config(get_blueprint("regression").resolve())
@@ -33,7 +41,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from tfjourney.blueprints import MISSING_TOKENS
+from tfjourney.data.numbers import NumberFormat, guess_number_format, is_missing_token, parse_numbers, read_with_format
 from tfjourney.errors import DataError
 
 LEFT_OUT = ("identifier", "constant", "empty")
@@ -60,28 +68,32 @@ class ColumnThresholds:
             at least this share of its rows is identifier-like.
         text_words: a text column whose values average at least this many words is free text.
         date_share: a column is a date if at least this share of its values parse as dates.
+        numeric_share: a column is numeric if at least this share of its non-empty cells
+            read as numbers; its other tokens are missing values.
     """
 
     max_one_hot: int
     identifier_share: float
     text_words: float
     date_share: float
+    numeric_share: float
 
     @classmethod
     def from_config(cls, config) -> "ColumnThresholds":
         """The thresholds of a resolved tabular config (a dict or a config object)."""
         get = config.get if isinstance(config, dict) else lambda key: getattr(config, key)
-        return cls(get("max_one_hot"), get("identifier_share"), get("text_words"), get("date_share"))
+        return cls(get("max_one_hot"), get("identifier_share"), get("text_words"), get("date_share"), get("numeric_share"))
 
 
 @dataclass(frozen=True)
 class ColumnRole:
-    """One feature column's role and, for dates, the format predict parses it with."""
+    """One feature column's role and the format predict parses it with (dates, and numbers as `NumberFormat.to_dict`)."""
 
     name: str
     role: str
     reason: str = ""
     date_format: str | None = None
+    number_format: dict | None = None
 
     @property
     def used(self) -> bool:
@@ -120,19 +132,9 @@ def check_keep(keep: list[str] | tuple[str, ...], columns: list[str]) -> list[st
     return keep
 
 
-def is_missing_token(values: pd.Series) -> pd.Series:
-    """True where a cell holds a placeholder for "no value" (`?`, `-`, `n.a.`, `missing`, ...)."""
-    return values.astype(str).str.strip().str.lower().isin(MISSING_TOKENS)
-
-
-def to_number(column: pd.Series) -> pd.Series:
-    """Numbers as float64: placeholders and unparseable cells become NaN, and so do inf / -inf / 1e400."""
-    if pd.api.types.is_bool_dtype(column):
-        numbers = column.astype("float64")
-    elif pd.api.types.is_numeric_dtype(column):
-        numbers = column.astype("float64")
-    else:
-        numbers = pd.to_numeric(column.astype("object").where(~is_missing_token(column)), errors="coerce")
+def to_number(column: pd.Series, number_format: NumberFormat | None = None) -> pd.Series:
+    """Numbers as float64 (in `number_format`, plain by default): every other cell is NaN, and so are inf / -inf / 1e400."""
+    numbers = parse_numbers(column, number_format or NumberFormat())
     return numbers.where(np.isfinite(numbers))
 
 
@@ -148,14 +150,18 @@ def to_days(column: pd.Series, date_format: str | None) -> pd.Series:
     return (stamps - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
 
 
-def looks_numeric(values: pd.Series) -> tuple[bool, int]:
-    """(are the non-missing `values` numbers apart from placeholder tokens, how many placeholders)."""
-    placeholders = is_missing_token(values)
-    rest = values[~placeholders]
-    if rest.empty:
-        return False, int(placeholders.sum())
-    parsed = pd.to_numeric(rest, errors="coerce")
-    return bool(parsed.notna().all()), int(placeholders.sum())
+def read_numbers(column: pd.Series, *, decimal: str = ".", share: float) -> tuple[NumberFormat | None, int]:
+    """The column's number format when at least `share` of its non-empty cells read as numbers, else None; and how many did not.
+
+    Cells of a column pandas read as numbers are all numbers. Well-known placeholders
+    (`MISSING_TOKENS`, such as "?") count as missing, not against the share.
+    """
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+        return NumberFormat(decimal), 0
+    guess = guess_number_format(column, decimal=decimal)
+    if guess.parsed == 0 or guess.share < share:
+        return None, 0
+    return guess.format, guess.unread
 
 
 def _date_format(values: pd.Series, share: float) -> tuple[str | None, float]:
@@ -179,7 +185,7 @@ def _mean_words(values: pd.Series) -> float:
     return float(values.astype(str).head(_SAMPLE).str.split().str.len().mean())
 
 
-def _infer_one(name: str, column: pd.Series, thresholds: ColumnThresholds) -> tuple[ColumnRole, str | None]:
+def _infer_one(name: str, column: pd.Series, thresholds: ColumnThresholds, decimal: str) -> tuple[ColumnRole, str | None]:
     """The role of one column and its notice (None when the role is what anyone would guess)."""
     values = column.dropna()
     n_rows = len(column)
@@ -187,24 +193,9 @@ def _infer_one(name: str, column: pd.Series, thresholds: ColumnThresholds) -> tu
         return ColumnRole(name, "empty", "no values"), f"column {name!r} is empty; left out"
     if pd.api.types.is_datetime64_any_dtype(column):
         return ColumnRole(name, "datetime", "dates", None), None
-    numeric = pd.api.types.is_numeric_dtype(column)
-    placeholders = 0
-    if not numeric:
-        numeric, placeholders = looks_numeric(values)
-    if numeric:
-        numbers = to_number(column)
-        distinct = numbers.dropna().nunique()
-        if distinct <= 1 and numbers.isna().sum() == 0:
-            return ColumnRole(name, "constant", f"always {_show(values.iloc[0])}"), f"column {name!r} always holds {_show(values.iloc[0])}; left out as constant (name it in `keep` to use it)"
-        if _is_row_number(name, numbers, n_rows):
-            return ColumnRole(name, "identifier", "a distinct whole number per row"), (
-                f"column {name!r} holds a distinct whole number on every row, like an ID or row number; left out (name it in `keep` to use it)"
-            )
-        if placeholders:
-            return ColumnRole(name, "numeric", f"{placeholders} placeholder(s) read as missing"), (
-                f"column {name!r} is numeric; {placeholders} placeholder value(s) such as {_placeholder_example(values)} read as missing"
-            )
-        return ColumnRole(name, "numeric", "numbers"), None
+    number_format, unread = read_numbers(values, decimal=decimal, share=thresholds.numeric_share)
+    if number_format is not None:
+        return _numeric_role(name, column, number_format, unread)
     text = values.astype(str)
     distinct = text.nunique()
     if distinct == 1 and len(values) == n_rows:
@@ -225,9 +216,38 @@ def _infer_one(name: str, column: pd.Series, thresholds: ColumnThresholds) -> tu
     return ColumnRole(name, "categorical", f"{distinct} distinct values"), None
 
 
-def _placeholder_example(values: pd.Series) -> str:
-    tokens = values[is_missing_token(values)].astype(str).str.strip().unique()[:2]
-    return ", ".join(repr(t) for t in tokens)
+def _numeric_role(name: str, column: pd.Series, number_format: NumberFormat, unread: int) -> tuple[ColumnRole, str | None]:
+    """A column that reads as numbers: constant, a row number, or numeric (with its format and missing tokens named)."""
+    numbers = to_number(column, number_format)
+    present = column.dropna()
+    distinct = numbers.dropna().nunique()
+    record = number_format.to_dict()
+    if distinct <= 1 and numbers.isna().sum() == 0:
+        return (ColumnRole(name, "constant", f"always {_show(present.iloc[0])}", number_format=record),
+                f"column {name!r} always holds {_show(present.iloc[0])}; left out as constant (name it in `keep` to use it)")
+    if _is_row_number(name, numbers, len(column)):
+        return ColumnRole(name, "identifier", "a distinct whole number per row", number_format=record), (
+            f"column {name!r} holds a distinct whole number on every row, like an ID or row number; left out (name it in `keep` to use it)"
+        )
+    written = number_format.describe()
+    if not unread and not written:
+        return ColumnRole(name, "numeric", "numbers", number_format=record), None
+    reason = ", ".join(part for part in (written, f"{unread} cell(s) read as missing" if unread else "") if part)
+    notice = f"column {name!r} is numeric"
+    if written:
+        notice += f" ({written})"
+    if unread:
+        notice += f"; {missing_tokens_text(number_format.missing)} read as missing (to keep them, name the column in `column_types` as {name}=categorical)"
+    return ColumnRole(name, "numeric", reason, number_format=record), notice
+
+
+def missing_tokens_text(missing: dict[str, int], *, limit: int = 4) -> str:
+    """{"tbd": 67, "?": 3} -> "'tbd' in 67 rows, '?' in 3 rows" (the most frequent first)."""
+    ranked = sorted(missing.items(), key=lambda item: (-item[1], item[0]))
+    text = ", ".join(f"{token!r} in {count} row{'s' if count != 1 else ''}" for token, count in ranked[:limit])
+    if len(ranked) > limit:
+        text += f" and {len(ranked) - limit} other token(s) in {sum(c for _, c in ranked[limit:])} rows"
+    return text
 
 
 def _is_row_number(name: str, numbers: pd.Series, n_rows: int) -> bool:
@@ -252,7 +272,7 @@ def _format_name(date_format: str) -> str:
     return "mixed formats" if date_format == "mixed" else date_format.replace("%", "")
 
 
-def _override(name: str, column: pd.Series, role: str) -> tuple[ColumnRole, str]:
+def _override(name: str, column: pd.Series, role: str, decimal: str) -> tuple[ColumnRole, str]:
     note = f"column {name!r} is {role} as `column_types` asks"
     if role == "datetime":
         date_format, _ = _date_format(column.dropna().astype(str), 0.0)
@@ -262,9 +282,12 @@ def _override(name: str, column: pd.Series, role: str) -> tuple[ColumnRole, str]
             note += f"; {unparsed} value(s) that are not dates read as missing"
         return ColumnRole(name, role, "`column_types`", date_format or "mixed"), note
     if role == "numeric":
-        unparsed = int((to_number(column).isna() & column.notna()).sum())
+        number_format, _ = read_numbers(column, decimal=decimal, share=0.0)
+        number_format = number_format or NumberFormat(decimal)
+        unparsed = int((to_number(column, number_format).isna() & column.notna()).sum())
         if unparsed:
             note += f"; {unparsed} value(s) that are not numbers read as missing"
+        return ColumnRole(name, role, "`column_types`", number_format=number_format.to_dict()), note
     if role == "identifier":
         note = f"column {name!r} is left out as `column_types` asks"
     return ColumnRole(name, role, "`column_types`"), note
@@ -274,9 +297,9 @@ def _kept(role: ColumnRole, column: pd.Series) -> tuple[ColumnRole, str]:
     """`keep`: a left-out column enters the model after all, as numbers or hashed categories."""
     if role.role == "empty":
         raise DataError(f"`keep` {role.name}: the column is empty, so there is nothing to keep; remove it from `keep`.")
-    numeric = pd.api.types.is_numeric_dtype(column) or looks_numeric(column.dropna())[0]
-    kept = "numeric" if numeric else ("categorical" if role.role == "constant" else "high_cardinality")
-    return ColumnRole(role.name, kept, f"`keep` (looked {role.role})"), f"column {role.name!r} looks {role.role.replace('_', '-')} but is kept as `keep` asks ({kept.replace('_', '-')})"
+    kept = "numeric" if role.number_format is not None else ("categorical" if role.role == "constant" else "high_cardinality")
+    return (ColumnRole(role.name, kept, f"`keep` (looked {role.role})", number_format=role.number_format),
+            f"column {role.name!r} looks {role.role.replace('_', '-')} but is kept as `keep` asks ({kept.replace('_', '-')})")
 
 
 def infer_roles(
@@ -286,6 +309,7 @@ def infer_roles(
     thresholds: ColumnThresholds,
     overrides: dict[str, str] | None = None,
     keep: list[str] | tuple[str, ...] = (),
+    decimal: str = ".",
 ) -> tuple[list[ColumnRole], list[str]]:
     """Each of `columns` gets a role; a notice for every decision that is not plainly numeric/categorical.
 
@@ -295,6 +319,7 @@ def infer_roles(
         thresholds: the limits of the rules (from the blueprint).
         overrides: column -> role from `column_types` (checked with `parse_column_types`).
         keep: columns to use even if they look like IDs or constants.
+        decimal: the file's decimal mark ("." or ","), which numbers written as text use.
 
     Returns:
         (roles in column order, notices in column order)
@@ -303,9 +328,9 @@ def infer_roles(
     roles, notices = [], []
     for name in columns:
         if name in overrides:
-            role, notice = _override(name, frame[name], overrides[name])
+            role, notice = _override(name, frame[name], overrides[name], decimal)
         else:
-            role, notice = _infer_one(name, frame[name], thresholds)
+            role, notice = _infer_one(name, frame[name], thresholds, decimal)
             if name in keep and not role.used:
                 role, notice = _kept(role, frame[name])
         roles.append(role)
@@ -322,20 +347,78 @@ def clean_features(frame: pd.DataFrame, roles: list[ColumnRole]) -> tuple[pd.Dat
         if role.role != "numeric":
             continue
         raw = frame[role.name]
-        infinite = _count_infinite(raw)
-        frame[role.name] = to_number(raw)
+        number_format = NumberFormat.from_dict(role.number_format) if role.number_format else NumberFormat()
+        infinite = int(np.isinf(parse_numbers(raw, number_format)).sum())
+        frame[role.name] = to_number(raw, number_format)
         if infinite:
             notices.append(f"column {role.name!r} has {infinite} infinite or overflowing value(s) (inf, 1e400, ...); read as missing")
     return frame, notices
 
 
-def _count_infinite(column: pd.Series) -> int:
-    if pd.api.types.is_bool_dtype(column):
-        return 0
-    numbers = column.astype("float64") if pd.api.types.is_numeric_dtype(column) else pd.to_numeric(column, errors="coerce")
-    return int(np.isinf(numbers).sum())
-
-
 def _show(value) -> str:
     """A cell as a user typed it: 5, 'yes' (not np.int64(5))."""
     return repr(value.item() if hasattr(value, "item") else value)
+
+
+def parse_raw_frame(frame: pd.DataFrame, columns: list[dict]) -> pd.DataFrame:
+    """Raw rows in the training file's format -> the numbers training read, for predict and serve alike.
+
+    Each numeric column of `columns` (run.json's `data.columns`) that carries a
+    `number_format` is read with it: decimal commas, thousands separators, currency and
+    percent signs as the training file wrote them; its missing tokens, empty cells and
+    well-known placeholders become NaN. A cell that is none of these is left as it was, so
+    the caller can name it (`unreadable_cells`). Other columns are untouched.
+
+    Args:
+        frame: raw rows (a CSV read as training read it, or a request's values).
+        columns: run.json's `data.columns` records.
+
+    Returns:
+        A copy of `frame` with those columns as float64 (object where a cell could not be read).
+    """
+    frame = frame.copy()
+    for record in columns:
+        name, number_format = record.get("name"), record.get("number_format")
+        kind = record.get("kind", record.get("role"))
+        if name in frame.columns and kind in _TEXT_KINDS:
+            frame[name] = _without_csv_missing(frame[name])
+        if number_format is None or name not in frame.columns or kind != "numeric":
+            continue
+        numbers, unread = read_with_format(frame[name], NumberFormat.from_dict(number_format))
+        if unread.empty:
+            frame[name] = numbers
+        else:
+            frame[name] = numbers.astype("object").where(~numbers.index.isin(unread.index), frame[name])
+    return frame
+
+
+_TEXT_KINDS = ("categorical", "high_cardinality", "text")
+# The cells pandas' CSV reader reads as missing: a row sent as text ({"region": "NA"}) means what the file meant.
+CSV_MISSING_TEXT = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                              "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
+
+
+def _without_csv_missing(column: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(column):
+        return column
+    cells = column.astype("object")
+    return cells.where(~cells.map(lambda v: isinstance(v, str) and v.strip() in CSV_MISSING_TEXT), None)
+
+
+def unreadable_cells(frame: pd.DataFrame, columns: list[dict]) -> dict[str, list[str]]:
+    """Column -> the distinct cells `parse_raw_frame` left as text in a numeric column (not numbers, not known missing)."""
+    found = {}
+    for record in columns:
+        name = record.get("name")
+        if record.get("number_format") is None or name not in frame.columns or pd.api.types.is_numeric_dtype(frame[name]):
+            continue
+        cells = frame[name][frame[name].map(lambda v: isinstance(v, str))]
+        if not cells.empty:
+            found[name] = sorted(set(cells.astype(str)))
+    return found
+
+
+def left_out_names(data: dict) -> list[str]:
+    """The columns a run saw and does not use (left out, dropped, and the target): accepted and ignored in rows to predict."""
+    names = [c["name"] for c in data.get("columns", []) if not c.get("used", True)]
+    return names + list(data.get("dropped", [])) + ([data["target"]] if data.get("target") else [])

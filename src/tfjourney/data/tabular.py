@@ -1,14 +1,13 @@
-"""Load a table (a CSV file or an embedded dataset), validate it once, and split it.
+"""Load a table (a CSV, TSV, Excel or Parquet file, or an embedded dataset), validate it once, and split it.
 
 This is the edge of the tabular pipeline: everything after `load_table` trusts its
-input. Every problem a user can fix raises `DataError` with a one-line fix.
+input. Every problem a user can fix raises `DataError` with a one-line fix. Reading the
+file (delimiter, decimal mark, formats) is `tfjourney.data.table_files`.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +16,14 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from tfjourney.blueprints import FRACTION
-from tfjourney.data.columns import ColumnRole, ColumnThresholds, check_keep, clean_features, infer_roles, looks_numeric, parse_column_types, to_number
+from tfjourney.blueprints import FRACTION, get_blueprint
+from tfjourney.data.columns import (
+    ColumnRole, ColumnThresholds, check_keep, clean_features, infer_roles, missing_tokens_text, parse_column_types, read_numbers, to_number,
+)
 from tfjourney.data.embedded import EMBEDDED_TABLES
+from tfjourney.data.numbers import NumberFormat
+from tfjourney.data.table_files import read_table_file
 from tfjourney.errors import DataError, TfjourneyNotice, TfjourneyWarning
-
-_DELIMITERS = ",;\t|"
-_SNIFF_BYTES = 64 * 1024
 
 
 @dataclass
@@ -38,6 +38,9 @@ class Table:
     encoding: str = "utf-8"
     notes: list[str] = field(default_factory=list)
     roles: list[ColumnRole] = field(default_factory=list)
+    decimal: str = "."
+    dropped: list[str] = field(default_factory=list)
+    target_format: NumberFormat | None = None  # how a numeric target's cells were read (evaluate reads them alike)
 
     @property
     def features(self) -> list[str]:
@@ -67,29 +70,32 @@ def load_table(
     thresholds: ColumnThresholds | None = None,
     column_types: str | dict[str, str] | None = None,
     keep: tuple[str, ...] | list[str] = (),
+    sep: str | None = None,
+    decimal: str | None = None,
 ) -> Table:
-    """Load `data` (CSV path or embedded name) for a `kind` ("regression"/"classification") task.
+    """Load `data` (a table file or an embedded name) for a `kind` ("regression"/"classification") task.
 
     Args:
-        data: a CSV path or an embedded dataset name.
+        data: a .csv/.tsv/.txt, .xlsx or .parquet path, or an embedded dataset name.
         target: the column to predict (embedded datasets have a default).
         drop: columns to leave out.
         kind: "regression" or "classification" (decides the target checks).
-        encoding: the CSV's text encoding.
+        encoding: a text file's encoding.
         thresholds: role-inference limits; None skips role inference (every column used as read).
         column_types: "col=role,..." or a dict of column -> role overrides.
         keep: columns to use even if they look like IDs or constants.
+        sep: the delimiter; None guesses it.
+        decimal: the decimal mark of numbers written as text ("." or ","); None guesses it.
 
     Returns:
         The validated Table, with each feature column's role and the notices about them.
     """
     path = Path(data)
     if path.is_file():
-        raw = path.read_bytes()
-        frame, delimiter = _parse_csv(raw, path, encoding)
-        table = Table(frame, "", str(path), "sha256:" + hashlib.sha256(raw).hexdigest(), delimiter, encoding)
-        if delimiter != ",":
-            table.notes.append(f"detected {_delimiter_name(delimiter)}-separated values")
+        read = read_table_file(path, encoding=encoding, sep=sep, decimal=decimal)
+        table = Table(read.frame, "", str(path), read.fingerprint, read.delimiter, read.encoding, list(read.notes), decimal=read.decimal)
+        for note in read.notes:  # a guess is shown, with the setting that overrides it
+            warnings.warn(note, TfjourneyNotice, stacklevel=2)
     elif str(data) in EMBEDDED_TABLES:
         spec = EMBEDDED_TABLES[str(data)]
         frame = spec.loader()
@@ -103,7 +109,9 @@ def load_table(
         raise DataError(f"no `target` given; pass `target` with one of the columns: {_column_list(table.frame)}.")
     table.target = target
     _drop_columns(table, drop)
-    _check_target(table, kind)
+    # the target follows the numbers rule even when roles are not inferred, so every reader drops the same rows
+    share = thresholds.numeric_share if thresholds is not None else get_blueprint(kind).defaults()["numeric_share"]
+    _check_target(table, kind, share)
     if thresholds is not None:
         _assign_roles(table, thresholds, column_types, keep)
     return table
@@ -113,7 +121,7 @@ def _assign_roles(table: Table, thresholds: ColumnThresholds, column_types, keep
     columns = [c for c in table.frame.columns if c != table.target]
     overrides = column_types if isinstance(column_types, dict) else parse_column_types(column_types, columns)
     keep = check_keep(keep, columns)
-    table.roles, notices = infer_roles(table.frame, columns, thresholds=thresholds, overrides=overrides, keep=keep)
+    table.roles, notices = infer_roles(table.frame, columns, thresholds=thresholds, overrides=overrides, keep=keep, decimal=table.decimal)
     table.frame, cleaned = clean_features(table.frame, table.roles)
     for notice in notices + cleaned:
         warnings.warn(notice, TfjourneyNotice, stacklevel=3)
@@ -123,48 +131,10 @@ def _assign_roles(table: Table, thresholds: ColumnThresholds, column_types, keep
         raise DataError(f"no usable feature columns: {left_out}; name one in `keep`, or give it a role in `column_types` (e.g. COL=numeric).")
 
 
-def read_csv(path: Path, encoding: str = "utf-8") -> tuple[pd.DataFrame, str]:
-    """Read a CSV with its delimiter sniffed; a clear error for empty or wrongly encoded files."""
-    return _parse_csv(Path(path).read_bytes(), Path(path), encoding)
-
-
-def _parse_csv(raw: bytes, path: Path, encoding: str) -> tuple[pd.DataFrame, str]:
-    if not raw.strip():
-        raise DataError(f"{path} is empty; pass a CSV with a header row and at least a few data rows.")
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{path} is not valid {encoding} text (byte {raw[exc.start]:#04x} at position {exc.start}); "
-            f"re-save it as UTF-8, or pass `encoding` latin-1 (or the file's real encoding)."
-        ) from None
-    except LookupError:
-        raise DataError(f"unknown encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1.") from None
-    delimiter = _sniff_delimiter(text[:_SNIFF_BYTES])
-    try:
-        frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), sep=delimiter, skipinitialspace=True)
-    except pd.errors.ParserError as exc:
-        raise DataError(f"{path} could not be parsed as CSV ({str(exc).splitlines()[0]}); check that every row has the same number of fields.") from None
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path} is empty; pass a CSV with a header row and at least a few data rows.") from None
-    if frame.empty:
-        raise DataError(f"{path} has a header but no data rows; add rows or pass another file.")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, delimiter
-
-
-def _sniff_delimiter(sample: str) -> str:
-    """Pick the delimiter that splits the header and the first rows into the same, largest width."""
-    try:
-        return csv.Sniffer().sniff(sample.split("\n", 20)[0] + "\n" + "\n".join(sample.splitlines()[1:20]), delimiters=_DELIMITERS).delimiter
-    except csv.Error:
-        counts = {d: sample.splitlines()[0].count(d) for d in _DELIMITERS}
-        best = max(counts, key=counts.get)
-        return best if counts[best] else ","
-
-
-def _delimiter_name(delimiter: str) -> str:
-    return {";": "semicolon", "\t": "tab", "|": "pipe"}.get(delimiter, repr(delimiter))
+def read_csv(path: Path, encoding: str = "utf-8", *, sep: str | None = None, decimal: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Read a table file (CSV/TSV/Excel/Parquet) with its delimiter and decimal mark guessed unless given: (frame, delimiter)."""
+    read = read_table_file(path, encoding=encoding, sep=sep, decimal=decimal)
+    return read.frame, read.delimiter
 
 
 def _column_list(frame: pd.DataFrame) -> str:
@@ -179,16 +149,17 @@ def _drop_columns(table: Table, drop) -> None:
     if table.target in drop:
         raise DataError(f"`drop` removes the target {table.target!r}; leave it out of `drop`.")
     table.frame = table.frame.drop(columns=drop)
+    table.dropped = list(drop)
 
 
-def _check_target(table: Table, kind: str) -> None:
+def _check_target(table: Table, kind: str, share: float) -> None:
     frame = table.frame
     if table.target not in frame.columns:
         raise DataError(f"`target` {table.target!r} is not a column; the columns are: {_column_list(frame)}.")
     if not table.features:
         raise DataError(f"{table.source} has no feature columns besides the target {table.target!r}; pass a table with at least one feature.")
-    if kind == "regression" and _numeric_apart_from_gaps(frame[table.target]):
-        frame = table.frame = frame.assign(**{table.target: to_number(frame[table.target])})
+    _read_target_numbers(table, kind, share)
+    frame = table.frame
     missing = int(frame[table.target].isna().sum())
     if missing:
         message = f"dropped {missing} row(s) whose target {table.target!r} is missing or not a finite number"
@@ -198,24 +169,41 @@ def _check_target(table: Table, kind: str) -> None:
     if len(frame) < 10:
         raise DataError(f"{table.source} has only {len(frame)} usable rows; tfjourney needs at least 10 to split into train, validation and test.")
     if kind == "regression":
-        _check_regression_target(table)
+        _check_regression_target(table, share)
     else:
         _check_classification_target(table)
 
 
-def _numeric_apart_from_gaps(column: pd.Series) -> bool:
-    """Numbers, placeholders (`?`) and inf: a regression target whose bad rows are dropped."""
+def _read_target_numbers(table: Table, kind: str, share: float) -> None:
+    """A target whose cells read as numbers (at least `share` of them) becomes numbers; its other tokens are missing.
+
+    A classification target is read so only when some of its cells are not numbers
+    (0/1 with a few "tbd"); labels that are all text stay labels.
+    """
+    column = table.frame[table.target]
     if pd.api.types.is_bool_dtype(column):
-        return False
-    if pd.api.types.is_numeric_dtype(column):
-        return True
-    return looks_numeric(column.dropna())[0]
+        return
+    number_format, unread = read_numbers(column.dropna(), decimal=table.decimal, share=share)
+    if number_format is None or (kind != "regression" and not unread):
+        return
+    table.target_format = number_format
+    table.frame = table.frame.assign(**{table.target: to_number(column, number_format)})
+    written = number_format.describe()
+    if written or unread:
+        details = "; ".join(part for part in (written, missing_tokens_text(number_format.missing) + " read as missing" if unread else "") if part)
+        message = f"target {table.target!r} read as numbers ({details})"
+        warnings.warn(message, TfjourneyNotice, stacklevel=4)
+        table.notes.append(message)
 
 
-def _check_regression_target(table: Table) -> None:
+def _check_regression_target(table: Table, share: float) -> None:
     y = table.frame[table.target]
     if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
         examples = ", ".join(map(repr, y.astype(str).unique()[:3]))
+        other = "," if table.decimal == "." else "."
+        if read_numbers(y.dropna(), decimal=other, share=share)[0] is not None:
+            raise DataError(f"regression target {table.target!r} is not numeric with decimal mark {table.decimal!r} "
+                            f"(values like {examples}); pass `decimal` {other} to read them as numbers.")
         raise DataError(
             f"regression target {table.target!r} is not numeric (values like {examples}); "
             f"pick a numeric column, or run `tfjourney train classification` to predict a category."

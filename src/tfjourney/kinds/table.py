@@ -2,7 +2,10 @@
 
 Serve takes TF Serving's row format (`{"instances": [{"age": 40, ...}]}`) or its columnar
 format (`{"inputs": {"age": [40, 51], ...}}`); a column is named as in the CSV or by the
-tensor-safe name the exported files use (`num children` or `num_children`).
+tensor-safe name the exported files use (`num children` or `num_children`). Values may be
+written as the training file wrote them ("27,9", "$1,234.56", "12%", its missing tokens;
+`tfjourney.data.columns.parse_raw_frame`), and the columns training left out are accepted
+and ignored, as `predict` ignores them in a file.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from typing import Any
 from tfjourney.errors import DataError, UnsupportedFileError
 from tfjourney.kinds import Kind, Sample, Upload
 
-KIND = Kind(name="table", module=__name__, upload=Upload(accept=".csv,text/csv", multiple=False,
-                                                         hint="One CSV with the training columns"))
-_CSV_SUFFIXES = (".csv", ".txt")
+KIND = Kind(name="table", module=__name__, upload=Upload(accept=".csv,.tsv,.txt,.xlsx,.parquet,text/csv", multiple=False,
+                                                         hint="One CSV (or .tsv, .xlsx, .parquet) with the training columns"))
+_TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+_BINARY_SUFFIXES = (".xlsx", ".parquet")
 
 
 # ------------------------------------------------------------------ predict and evaluate (files)
@@ -35,12 +39,15 @@ def evaluate(run, data: str | Path, *, tta: bool = False) -> dict:
 
 
 def check_upload(name: str | None, content: bytes) -> str:
-    """A studio upload must be a text CSV; returns the suffix to stage it under."""
-    if Path(name or "").suffix.lower() not in _CSV_SUFFIXES:
-        raise UnsupportedFileError(f"{name} is not a CSV file; upload a .csv with a header row.")
+    """A studio upload must be a text CSV/TSV, an .xlsx or a .parquet file; returns the suffix to stage it under."""
+    suffix = Path(name or "").suffix.lower()
+    if suffix in _BINARY_SUFFIXES:
+        return suffix
+    if suffix not in _TEXT_SUFFIXES:
+        raise UnsupportedFileError(f"{name} is not a table file; upload a .csv (or .tsv, .xlsx, .parquet) with a header row.")
     if b"\x00" in content[:4096]:
         raise DataError(f"{name} looks binary, not text; upload a comma-separated text file.")
-    return ".csv"
+    return ".tsv" if suffix == ".tsv" else ".csv"
 
 
 # ------------------------------------------------------------------ one HTTP request body
@@ -48,8 +55,10 @@ def decode(served, instances: list | None, inputs: Any):
     """A TF Serving body -> a DataFrame of raw rows with the model's columns (DataError naming the problem)."""
     import pandas as pd
 
+    from tfjourney.data.columns import parse_raw_frame
+
     rows = _rows(served, instances) if instances is not None else _columns(served, inputs)
-    frame = pd.DataFrame(rows)
+    frame = parse_raw_frame(pd.DataFrame(rows), served.run.record["data"]["columns"])  # numbers as the training file wrote them
     missing = [spec["name"] for spec in served.inputs if spec["name"] not in frame.columns]
     if missing:
         raise DataError(f"missing input(s) {', '.join(repr(m) for m in missing)}; model {served.name!r} takes: "
@@ -71,8 +80,13 @@ def outputs(served, batch):
 
 
 def _column_names(served) -> dict[str, str]:
-    """Accepted name -> raw column: the column itself, and the tensor-safe name the exported files use."""
-    names = {}
+    """Accepted name -> raw column: the column itself, and the tensor-safe name the exported files use.
+
+    Columns the run saw and does not use (identifiers, constants, dropped ones, the target) are accepted too.
+    """
+    from tfjourney.data.columns import left_out_names
+
+    names = {name: name for name in left_out_names(served.run.record["data"])}
     for spec in served.inputs:
         names[spec["name"]] = spec["name"]
         names[spec["exported_name"]] = spec["name"]
@@ -150,6 +164,7 @@ def samples(run, model, n_test: int, n_train: int, data: str | Path | None = Non
     The split is the one training made: read back from run.json where the run recorded it,
     recomputed with the same seed and fractions for runs written before splits were recorded.
     """
+    from tfjourney.data.columns import parse_raw_frame
     from tfjourney.data.tabular import encode_labels, load_table, split_frame
 
     record = run.record
@@ -158,7 +173,9 @@ def samples(run, model, n_test: int, n_train: int, data: str | Path | None = Non
         raise DataError(f"export verifies on the run's own test data, but {source} is not there; "
                         "pass `data` with the CSV the run trained on.")
     table = load_table(str(source).removeprefix("embedded:"), record["data"]["target"], (), _task(run),
-                       encoding=record["data"].get("encoding", "utf-8"))
+                       encoding=record["data"].get("encoding") or "utf-8", sep=record["data"].get("delimiter") or None,
+                       decimal=record["data"].get("decimal"))
+    table.frame = parse_raw_frame(table.frame, record["data"]["columns"])  # "$1,234.56", "27,9": as training read them
     class_names = record["data"]["class_names"]
     stratify = table.y.astype(str) if class_names else None
     train_df, test_df = split_frame(table.frame, record["config"]["test_size"], record["seed"], stratify)

@@ -1,4 +1,9 @@
-"""What tabular runs are read back for: predictions and metrics on new CSV rows.
+"""What tabular runs are read back for: predictions and metrics on new rows (CSV, TSV, Excel, Parquet).
+
+Raw rows are read as the training file was (its decimal mark and encoding, recorded in
+run.json), and `parse_raw_frame` reads each numeric column's numbers with the format and
+missing tokens training found, so rows in the training file's format predict the same
+through `predict`, `evaluate` and `serve`. Columns training left out are accepted and ignored.
 
 The counterpart of `pipelines/images.py` for tables; `train_tabular` (pipelines/tabular.py)
 writes the runs these functions read, and the registry's `predict` and `evaluate` for the
@@ -18,9 +23,11 @@ import keras
 import numpy as np
 import pandas as pd
 
-from tfjourney.data.columns import LEFT_OUT, to_number
+from tfjourney.data.columns import LEFT_OUT, parse_raw_frame, to_number, unreadable_cells
 from tfjourney.data.image_files import IMAGE_EXTENSIONS
-from tfjourney.data.tabular import encode_labels, label_texts, read_csv
+from tfjourney.data.numbers import NumberFormat
+from tfjourney.data.tabular import encode_labels, label_texts
+from tfjourney.data.table_files import read_table_file
 from tfjourney.errors import DataError, RunFolderError, TfjourneyWarning
 from tfjourney.metrics import class_probabilities, classification_metrics, regression_metrics
 from tfjourney.models.tabular import ColumnPlan, categorical_values
@@ -33,9 +40,10 @@ def _read_rows(run: Run, path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"file not found: {path}; pass a CSV with the columns the model was trained on.")
-    frame, _ = read_csv(path, encoding=run.record["data"].get("encoding", "utf-8"))  # as the training CSV was read
-    check_columns(run, frame, str(path))
-    return frame
+    data = run.record["data"]
+    read = read_table_file(path, encoding=data.get("encoding") or "utf-8", decimal=data.get("decimal"))  # as the training file was read
+    check_columns(run, read.frame, str(path))
+    return parse_raw_frame(read.frame, data["columns"])
 
 
 def check_columns(run: Run, frame: pd.DataFrame, where: str = "the data") -> None:
@@ -84,11 +92,28 @@ def _with_ids(run: Run, frame: pd.DataFrame, table: pd.DataFrame) -> pd.DataFram
 
 
 def frame_outputs(run: Run, model: keras.Model, frame: pd.DataFrame) -> np.ndarray:
-    """The model's outputs for raw rows already in memory (a DataFrame with the training columns)."""
+    """The model's outputs for raw rows already in memory (a DataFrame with the training columns).
+
+    Numbers written as the training file wrote them ("16884,924", "$1,234.56", "12%", its
+    missing tokens) read as training read them; other columns are ignored.
+    """
     check_columns(run, frame)
+    frame = parse_raw_frame(frame, run.record["data"]["columns"])
     plans = run_plans(run)
     _warn_unseen_categories(frame, plans)
+    _warn_unreadable_numbers(frame, run.record["data"]["columns"])
     return predict_rows(model, frame, plans)
+
+
+def _warn_unreadable_numbers(frame: pd.DataFrame, columns: list[dict]) -> None:
+    """Cells of a numeric column that are neither numbers nor a missing token training saw: read as missing, said once."""
+    for name, cells in unreadable_cells(frame, columns).items():
+        examples = ", ".join(repr(c) for c in cells[:3])
+        warnings.warn(
+            f"column {name!r} has {len(cells)} value(s) that are not numbers as the training file wrote them ({examples}); read as missing",
+            TfjourneyWarning,
+            stacklevel=3,
+        )
 
 
 def prediction_table(run: Run, predictions: np.ndarray, index=None) -> pd.DataFrame:
@@ -115,11 +140,12 @@ def evaluate_tabular(run_dir: str | Path, data_csv: str | Path) -> dict:
     if target not in frame.columns:
         raise DataError(f"{data_csv} has no target column {target!r}; evaluate needs the true values to compare against.")
     class_names = run.record["data"]["class_names"]
-    if not class_names:
-        frame = frame.assign(**{target: to_number(frame[target])})
+    target_format = run.record["data"].get("target_format")
+    if target_format or not class_names:
+        frame = frame.assign(**{target: to_number(frame[target], NumberFormat.from_dict(target_format or {}))})
     frame = frame[frame[target].notna()].reset_index(drop=True)
     model = run.load_model()
-    predictions = predict_rows(model, frame, run_plans(run))
+    predictions = frame_outputs(run, model, frame)
     if not class_names:
         return regression_metrics(frame[target].to_numpy(dtype="float64"), predictions)
     texts = label_texts(frame[target])

@@ -86,6 +86,8 @@ def train_tabular(
     find_lr: bool = False,
     tensorboard: bool = False,
     encoding: str = "utf-8",
+    sep: str | None = None,
+    decimal: str | None = None,
     column_types: str | dict[str, str] | None = None,
     keep: tuple[str, ...] | list[str] = (),
     command: list[str] | None = None,
@@ -114,6 +116,7 @@ def train_tabular(
     text_words: float | None = None,
     text_tokens: int | None = None,
     date_share: float | None = None,
+    numeric_share: float | None = None,
     task: str | None = None,
 ) -> Run:
     """Train the `kind` blueprint ("regression" or "classification") on `data` and write a run folder.
@@ -132,7 +135,9 @@ def train_tabular(
         target: the column to predict (optional for embedded datasets).
         drop: columns to leave out.
         find_lr: run the learning-rate sweep first and use its suggestion.
-        encoding: the CSV's text encoding.
+        encoding: a text file's encoding.
+        sep: the delimiter of a text file; None guesses it (and a note says so).
+        decimal: the decimal mark of numbers written as text, "." or ","; None guesses it.
         column_types: "col=role,..." overriding the inferred column roles.
         keep: columns to use even if they look like IDs or constants.
         out: the run folder to write (default: runs/<blueprint>-<timestamp>).
@@ -161,6 +166,7 @@ def train_tabular(
         text_words: Free text: average words per value at least; None (default) takes the blueprint's value.
         text_tokens: Free-text vocabulary (bag of words); None (default) takes the blueprint's value.
         date_share: Dates: share of values that parse at least; None (default) takes the blueprint's value.
+        numeric_share: Numbers: share of non-empty cells that parse at least (the other tokens read as missing); None (default) takes the blueprint's value.
         task: Task (classification only); None (default) takes the blueprint's value.
 
     Returns:
@@ -172,13 +178,13 @@ def train_tabular(
         "validation_split": validation_split, "patience": patience, "test_size": test_size,
         "steps_per_epoch": steps_per_epoch, "max_steps": max_steps, "max_one_hot": max_one_hot,
         "hash_buckets": hash_buckets, "identifier_share": identifier_share, "text_words": text_words,
-        "text_tokens": text_tokens, "date_share": date_share, "task": task,
+        "text_tokens": text_tokens, "date_share": date_share, "numeric_share": numeric_share, "task": task,
     }
     distribution = start_distribution(distribute, devices=devices, global_batch_size=global_batch_size, hyperparameters=hyperparameters)
     config = get_blueprint(kind).resolve(**hyperparameters)
     writer = open_run(kind, out=out, overwrite=overwrite, resume=resume, distribution=distribution)
     table = load_table(
-        data, target, drop, kind, encoding=encoding,
+        data, target, drop, kind, encoding=encoding, sep=sep, decimal=decimal,
         thresholds=ColumnThresholds.from_config(config), column_types=column_types, keep=keep,
     )
     task, class_names = _task_of(kind, table, getattr(config, "task", "auto"))
@@ -225,7 +231,11 @@ def train_tabular(
             "source": table.source,
             "fingerprint": table.fingerprint,
             "encoding": table.encoding,
+            "delimiter": table.delimiter,
+            "decimal": table.decimal,
             "target": table.target,
+            "target_format": table.target_format.to_dict() if table.target_format else None,
+            "dropped": table.dropped,
             "task": task,
             "class_names": class_names,
             "columns": _column_records(table, plans, left_out),
@@ -293,7 +303,7 @@ def _column_records(table: Table, plans: list[ColumnPlan], left_out: dict[str, s
     records = []
     for role in table.roles:
         if role.name in by_name:
-            records.append({**by_name[role.name].to_dict(), "reason": role.reason})
+            records.append({**by_name[role.name].to_dict(), "reason": role.reason, "number_format": role.number_format})
         elif role.name in left_out:
             records.append({"name": role.name, "kind": role.role, "role": role.role, "used": False, "reason": role.reason,
                             "date_format": role.date_format, "treatment": left_out[role.name]})

@@ -38,10 +38,12 @@ def check_image(name: str | None, content: bytes) -> str:
 
 
 def check_csv(name: str | None, content: bytes) -> None:
-    """A text CSV with a header row (the table kind's check)."""
+    """A text CSV with a header row (the table kind's check; the playground reads text, not workbooks)."""
+    from tfjourney.errors import UnsupportedFileError
     from tfjourney.kinds import get_kind
 
-    get_kind("table").function("check_upload")(name, content)
+    if get_kind("table").function("check_upload")(name, content) not in (".csv", ".tsv"):
+        raise UnsupportedFileError(f"{name} is not a CSV file; the playground reads a .csv with a header row.")
 
 
 def save_scratch(scratch: Path, suffix: str, content: bytes) -> Path:
