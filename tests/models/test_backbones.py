@@ -29,15 +29,30 @@ def offline(monkeypatch):
     monkeypatch.setattr(file_utils, "get_file", fail)
 
 
-def test_registry_lists_four_backbones_default_first():
-    assert backbones.backbone_names() == ["efficientnet_lite0", "efficientnet_b0", "resnet50_v2", "mobilenet_v2"]
-    assert [s.name for s in backbones.BACKBONES.values() if s.offline] == ["efficientnet_lite0"]
+def test_registry_lists_the_backbones_default_first():
+    assert backbones.backbone_names() == ["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2", "efficientnet_b0",
+                                          "resnet50_v2", "mobilenet_v2"]
+    offline = {s.name: s.default_image_size for s in backbones.BACKBONES.values() if s.offline}
+    assert offline == {"efficientnet_lite0": 224, "efficientnet_lite1": 240, "efficientnet_lite2": 260}
     spec = backbones.get_backbone_spec("efficientnet_lite0")
     assert (spec.default_image_size, spec.feature_layer) == (224, "top_activation")
 
 
+def test_a_named_lite_backbone_trains_at_its_native_size_unless_told():
+    from tfjourney.pipelines.transfer import native_image_size
+
+    assert native_image_size("efficientnet_lite2", None) == 260 and native_image_size("efficientnet_lite1", None) == 240
+    assert native_image_size("efficientnet_lite2", 128) == 128 and native_image_size(None, None) is None
+
+
+def test_lite2_backbone_builds_offline_at_any_size():
+    model = backbones.build_backbone("efficientnet_lite2", image_size=64)
+    assert model.name == "efficientnet_lite2" and model.output.shape == (None, 2, 2, 1280)
+    assert model.layers[-1].name == "top_activation"
+
+
 def test_unknown_backbone_lists_the_names():
-    with pytest.raises(ConfigError, match="unknown backbone 'vgg16'.*efficientnet_lite0, efficientnet_b0"):
+    with pytest.raises(ConfigError, match="unknown backbone 'vgg16'.*efficientnet_lite0, efficientnet_lite1, efficientnet_lite2, efficientnet_b0"):
         backbones.get_backbone_spec("vgg16")
 
 

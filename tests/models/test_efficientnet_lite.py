@@ -150,3 +150,64 @@ def test_bad_arguments_are_config_errors(tmp_path):
 def test_random_weights_and_avg_pooling():
     model = lite.build_efficientnet_lite0(include_top=False, input_shape=(64, 64, 3), weights=None, pooling="avg")
     assert model.output.shape == (None, 1280)
+
+
+# ------------------------------------------------------------------ Lite1 and Lite2: the same reader, scaled architectures
+def _same_conv(x: np.ndarray, weight: np.ndarray, stride: int, depthwise: bool = False) -> np.ndarray:
+    """A TF-'same' convolution in NumPy: x [H, W, C]; weight OIHW (depthwise: (C, 1, k, k))."""
+    k = weight.shape[-1]
+    out = -(-x.shape[0] // stride)
+    pad = max((out - 1) * stride + k - x.shape[0], 0)
+    x = np.pad(x, ((pad // 2, pad - pad // 2), (pad // 2, pad - pad // 2), (0, 0)))
+    patches = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(0, 1))[::stride, ::stride]
+    if depthwise:
+        return np.einsum("hwcij,cij->hwc", patches, weight[:, 0].astype(np.float64))
+    return np.einsum("hwcij,ocij->hwo", patches, weight.astype(np.float64))
+
+
+def _bn(y: np.ndarray, state: dict, prefix: str) -> np.ndarray:
+    gamma, beta, mean, var = (state[f"{prefix}.{n}"] for n in ("weight", "bias", "running_mean", "running_var"))
+    return gamma * (y - mean) / np.sqrt(var + 1e-3) + beta
+
+
+def numpy_block_reference(x: np.ndarray, state: dict, index: int, stride: int, residual: bool) -> np.ndarray:
+    """One MBConv block from the PyTorch tensors: expand 1x1, BN, ReLU6, depthwise, BN, ReLU6, project 1x1, BN (+ input)."""
+    t = f"_blocks.{index}."
+    y = np.clip(_bn(_same_conv(x, state[f"{t}_expand_conv.weight"], 1), state, f"{t}_bn0"), 0, 6)
+    y = np.clip(_bn(_same_conv(y, state[f"{t}_depthwise_conv.weight"], stride, depthwise=True), state, f"{t}_bn1"), 0, 6)
+    y = _bn(_same_conv(y, state[f"{t}_project_conv.weight"], 1), state, f"{t}_bn2")
+    return y + x if residual else y
+
+
+@pytest.mark.parametrize("variant, blocks, widths, params", [
+    ("efficientnet_lite1", 21, (16, 24, 40, 80, 112, 192, 320), 5_470_344),
+    ("efficientnet_lite2", 21, (16, 24, 48, 88, 120, 208, 352), 6_150_168),
+])
+def test_lite1_and_lite2_match_their_checkpoints_stem_and_blocks_against_numpy(variant, blocks, widths, params):
+    import keras
+
+    spec = lite.VARIANTS[variant]
+    configs = lite.block_configs(variant)
+    assert len(configs) == blocks and sorted({c.filters_out for c in configs}) == sorted(widths)
+    assert [c.prefix for c in configs][:4] == ["block1a_", "block2a_", "block2b_", "block2c_"]  # depth 1.1/1.2: 3 blocks in stage 2
+    full = lite._build_architecture(True, (spec.resolution, spec.resolution, 3), None, variant)
+    assert full.count_params() == params and full.name == variant
+    with pytest.raises(ConfigError, match=f"needs input_shape \\({spec.resolution}, {spec.resolution}, 3\\)"):
+        lite.build_efficientnet_lite(variant, input_shape=(224, 224, 3), weights=None)
+
+    checkpoint = lite.bundled_checkpoint_path(variant)
+    state = load_legacy_state_dict(checkpoint)
+    model = lite.build_efficientnet_lite(variant, include_top=False, input_shape=(48, 48, 3), weights=checkpoint)
+    image = np.random.default_rng(1).uniform(0, 255, size=(1, 48, 48, 3)).astype(np.float32)
+    x = (image[0].astype(np.float64) - 127.0) / 128.0
+    stem = np.clip(_bn(_same_conv(x, state["_conv_stem.weight"], 2), state, "_bn0"), 0, 6)
+    # block3a: a 5x5 stride-2 block that widens; block3b: its residual successor (stride 1, same width)
+    names = ["stem_activation", "block2c_add", "block3a_project_bn", "block3b_add"]
+    got = dict(zip(names, keras.Model(model.input, [model.get_layer(n).output for n in names]).predict(image, verbose=0)))
+    np.testing.assert_allclose(got["stem_activation"][0], stem, atol=1e-4)
+    first = next(c for c in configs if c.prefix == "block3a_")
+    block3a = numpy_block_reference(got["block2c_add"][0].astype(np.float64), state, first.index, first.stride, residual=False)
+    np.testing.assert_allclose(got["block3a_project_bn"][0], block3a, atol=1e-3)
+    block3b = numpy_block_reference(got["block3a_project_bn"][0].astype(np.float64), state, first.index + 1, 1, residual=True)
+    np.testing.assert_allclose(got["block3b_add"][0], block3b, atol=1e-3)
+    assert first.kernel == 5 and first.stride == 2 and state[f"_blocks.{first.index}._depthwise_conv.weight"].shape[-1] == 5

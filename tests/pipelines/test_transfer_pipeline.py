@@ -159,8 +159,15 @@ def test_report_shows_both_phases(transfer_run):
     assert "https://" not in html and "http://" not in html
 
 
+def test_an_unknown_backbone_is_an_argparse_error_listing_the_backbones(shapes_folder, tmp_path, capsys):
+    """Row choices are argparse choices (as `--loss hinge` in test_cli): exit 2 naming every backbone."""
+    with pytest.raises(SystemExit) as info:
+        main(["train", "transfer", str(shapes_folder), "--out", str(tmp_path / "never"), "--backbone", "nope"])
+    assert info.value.code == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err and not (tmp_path / "never").exists()
+
+
 @pytest.mark.parametrize("argv, message", [
-    (["--backbone", "nope"], "unknown --backbone 'nope'; choose one of: efficientnet_lite0"),
     (["--fine-tune-layers", "100000", "--image-size", "64"], "pass at most"),
     (["--fine-tune-lr-factor", "2"], "must be in (0, 1]"),
     (["--lr-decay", "0"], "must be in (0, 1]"),

@@ -58,6 +58,8 @@ class Kind:
         explainer: the studio Explainer view for this kind ("images", "text"), or None for none.
         report_section: the report's results section for this kind ("image"); None: the task's
             ("regression", "classification", "forecast").
+        forecasts_ahead: its `predict` also takes `steps` (forecast N steps past the data) and `plot`
+            (draw the forecast there), as a series does.
     """
 
     name: str
@@ -65,6 +67,7 @@ class Kind:
     upload: Upload
     explainer: str | None = None
     report_section: str | None = None
+    forecasts_ahead: bool = False
 
     def function(self, name: str) -> Callable[..., Any]:
         """The kind's `name` function (one of `KIND_FUNCTIONS`)."""

@@ -23,7 +23,7 @@ from tfjourney.kinds import Kind, Sample, Upload
 if TYPE_CHECKING:  # pandas loads when a request does: registering the kind stays light
     import pandas as pd
 
-KIND = Kind(name="series", module=__name__, upload=Upload(accept=".csv,text/csv", multiple=False,
+KIND = Kind(name="series", module=__name__, forecasts_ahead=True, upload=Upload(accept=".csv,text/csv", multiple=False,
                                                           hint="One CSV of the series (its time and target columns); the forecast starts after its last row"))
 MAX_WINDOWS = 10_000  # windows one request may ask for
 

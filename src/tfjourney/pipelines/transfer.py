@@ -216,6 +216,16 @@ def _fine_tune_request(hyperparameters: dict) -> dict:
     return request
 
 
+def native_image_size(backbone: str | None, image_size: int | None) -> int | None:
+    """`image_size` as given; when it is not, a named backbone's native resolution (Lite1 240, Lite2 260 px), and
+    None (the blueprint's 224) for the default backbone."""
+    if image_size is not None or backbone is None:
+        return image_size
+    from tfjourney.models.backbones import get_backbone_spec
+
+    return get_backbone_spec(backbone).default_image_size
+
+
 def train_transfer(
     data: str | Path,
     *,
@@ -270,7 +280,7 @@ def train_transfer(
         verbose: 2 prints Keras's own epoch lines.
         progress: shows each phase as it runs (default: nothing is shown).
         backbone: Backbone; None (default) takes the blueprint's value.
-        image_size: Input image(s); None (default) takes the blueprint's value.
+        image_size: Input image(s); None (default) takes the backbone's native size (the blueprint's value for the default backbone).
         learning_rate: Phase-1 learning rate; None (default) takes the blueprint's value.
         epochs: Phase-1 epochs; None (default) takes the blueprint's value.
         fine_tune: Fine-tuning (phase 2); None (default) takes the blueprint's value.
@@ -289,7 +299,7 @@ def train_transfer(
         The finished run (`tfjourney.runs.Run`), read back from its folder.
     """
     hyperparameters = {  # the blueprint's keys; None takes the blueprint's value
-        "backbone": backbone, "image_size": image_size, "learning_rate": learning_rate, "epochs": epochs,
+        "backbone": backbone, "image_size": native_image_size(backbone, image_size), "learning_rate": learning_rate, "epochs": epochs,
         "fine_tune": fine_tune, "fine_tune_layers": fine_tune_layers,
         "fine_tune_lr_factor": fine_tune_lr_factor, "fine_tune_epochs": fine_tune_epochs, "lr_decay": lr_decay,
         "fine_tune_augment": fine_tune_augment, "patience": patience, "augment": augment,

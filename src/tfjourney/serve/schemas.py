@@ -103,8 +103,17 @@ def _check_value(value: Any, where: str) -> None:
                               '{"b64": "<base64>"}, and input names belong at the top of an instance or of "inputs".')
             if not isinstance(item["b64"], str):
                 raise _refuse(f'{at}.b64 is a {_json_type(item["b64"])}; send the file\'s bytes base64-encoded, as a string.')
-        elif isinstance(item, float) and math.isinf(item):
-            raise _refuse(f"{at} is {item} (a number too large for JSON); send a finite number, or null for a missing value.")
+        elif isinstance(item, (int, float)) and not isinstance(item, bool) and not _finite(item):
+            shown = item if isinstance(item, float) else f"a {len(str(abs(item)))}-digit integer"
+            raise _refuse(f"{at} is {shown} (a number too large for a float); send a finite number, or null for a missing value.")
+
+
+def _finite(number: int | float) -> bool:
+    """Whether `number` is a finite float (an integer of 400 digits is not: float() overflows)."""
+    try:
+        return math.isfinite(float(number))
+    except OverflowError:
+        return False
 
 
 def _is_regular_numbers(value: list) -> bool:

@@ -36,7 +36,7 @@ def _run_predict(entry: RunEntry, scratch: Path, uploads: list[tuple[str, bytes]
             staged[str(save_scratch(scratch, check_upload(name, content), content))] = name
         with warnings.catch_warnings(record=True) as caught, naming_uploads(staged):
             warnings.simplefilter("always", TfjourneyWarning)
-            table, chart = _predict_staged(entry, scratch, list(staged), top_k if kind.upload.multiple else None, series=registration.kind == "series")
+            table, chart = _predict_staged(entry, scratch, list(staged), top_k if kind.upload.multiple else None, series=kind.forecasts_ahead)
         for column in table.columns:  # a column naming the staged files names the uploads instead
             if table[column].map(lambda value: isinstance(value, str) and value in staged).any():
                 table[column] = table[column].map(lambda value: staged.get(value, value))
