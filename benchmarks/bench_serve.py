@@ -3,7 +3,7 @@
 Trains a small CNN on the embedded `digits` (or serves RUN_DIR given as argument), starts
 `tfjourney serve` on a free 127.0.0.1 port in a child process, and sends 2,000 TF Serving
 requests (one 32x32 image each, as a pixel list) at concurrency 1, 8 and 32, then 32 again
-with micro-batching off. Prints p50/p99 latency and requests/s per level, and the ratio to
+with micro-batching off, then 32 with each image sent as base64 PNG instead of a pixel list. Prints p50/p99 latency and requests/s per level, and the ratio to
 in-process `predict_on_batch` throughput (batch 1: the same work per request; and batch 32).
 Everything stops by itself: bounded request count and time, the server is terminated at the end.
 
@@ -53,6 +53,24 @@ def _pixels(run_dir: Path, n: int) -> np.ndarray:
     run = load_run(run_dir)
     size = run.record["data"]["image_size"]
     return np.random.default_rng(0).uniform(0, 255, (n, size[0], size[1], 3)).round().astype("float32")
+
+
+def _b64_png(pixels: np.ndarray) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype("uint8")).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def request_bodies(pixels: np.ndarray, encoding: str) -> list[bytes]:
+    """One image per request: a [h][w][3] pixel list ("pixels"), or {"b64": PNG} ("b64")."""
+    if encoding == "b64":
+        return [json.dumps({"instances": [{"b64": _b64_png(p)}]}).encode() for p in pixels]
+    return [json.dumps({"instances": [p.tolist()]}).encode() for p in pixels]
 
 
 def in_process(run_dir: Path, pixels: np.ndarray) -> dict[str, float]:
@@ -137,21 +155,22 @@ def main() -> None:
         run_dir = _run_dir(args.run_dir, Path(scratch))
         pixels = _pixels(run_dir, 64)
         reference = in_process(run_dir, pixels)
-        bodies = [json.dumps({"instances": [p.tolist()]}).encode() for p in pixels]
+        bodies = request_bodies(pixels, "pixels")
+        b64_bodies = request_bodies(pixels, "b64")
         path = f"/v1/models/{run_dir.resolve().name}:predict"
-        print(f"model: {run_dir} ({pixels.shape[1]}x{pixels.shape[2]} images, {len(bodies[0]):,} bytes a request); "
-              f"{os.cpu_count()} CPU cores; client and server share them")
+        print(f"model: {run_dir} ({pixels.shape[1]}x{pixels.shape[2]} images, {len(bodies[0]):,} bytes a request as a pixel list, "
+              f"{len(b64_bodies[0]):,} as base64 PNG); {os.cpu_count()} CPU cores; client and server share them")
         print(f"in-process predict_on_batch: {reference['batch_1']:.0f} calls/s at batch 1, {reference['batch_32']:.0f} examples/s at batch 32")
-        print(f"{'server':<22}{'conc.':>6}{'requests':>10}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}{'vs batch-1':>12}{'vs batch-32':>13}")
-        for batching, levels in ((True, LEVELS), (False, (32,))):
+        print(f"{'server':<30}{'conc.':>6}{'requests':>10}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}{'vs batch-1':>12}{'vs batch-32':>13}")
+        for batching, levels, sent in ((True, LEVELS, bodies), (False, (32,), bodies), (True, (32,), b64_bodies)):
             port = _free_port()
             server = _start_server(run_dir, port, batching)
             try:
                 load(port, path, bodies, 50, 4)  # warm-up
                 for concurrency in levels:
-                    r = load(port, path, bodies, args.requests, concurrency)
-                    label = "micro-batching" if batching else "no batching"
-                    print(f"{label:<22}{concurrency:>6}{r['requests']:>10}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['requests_per_s']:>9.0f}"
+                    r = load(port, path, sent, args.requests, concurrency)
+                    label = ("micro-batching" if batching else "no batching") + (", b64 PNG" if sent is b64_bodies else "")
+                    print(f"{label:<30}{concurrency:>6}{r['requests']:>10}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['requests_per_s']:>9.0f}"
                           f"{r['requests_per_s'] / reference['batch_1']:>11.0%} {r['requests_per_s'] / reference['batch_32']:>12.0%}"
                           + (f"  ({r['errors']} errors)" if r["errors"] else ""), flush=True)
             finally:
