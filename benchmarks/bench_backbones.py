@@ -126,6 +126,7 @@ def table(results: list[dict], seeds: list[int]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA, help="a train/ + test/ class-folder tree (default: food101_3class)")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--settings", default="lite0,lite0-norefit,lite1,lite2")
     parser.add_argument("--epochs", type=int, help="phase-1 epochs (default: the blueprint's)")
@@ -137,10 +138,13 @@ def main() -> None:
     unknown = set(settings) - set(SETTINGS)
     if unknown:
         parser.error(f"unknown settings {sorted(unknown)}; choose from {', '.join(SETTINGS)}")
+    if seeds and not (args.data / "train").is_dir():
+        print(f"skipped: no train/ folder under {args.data}; pass --data FOLDER (food101_3class)")
+        seeds = []
     results = []
     with tempfile.TemporaryDirectory(prefix="bench_backbones_") as tmp:
         for seed in seeds:
-            proxy = build_proxy(DATA, Path(tmp) / f"proxy{seed}", seed)
+            proxy = build_proxy(args.data, Path(tmp) / f"proxy{seed}", seed)
             for setting in settings:
                 result = run_one(proxy, Path(tmp) / f"run-{setting}-{seed}", seed, setting, args.epochs)
                 result["phase1_epochs_max"] = args.epochs
