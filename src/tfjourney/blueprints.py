@@ -68,6 +68,43 @@ class Range:
             raise ConfigError(f"`{key}` {value!r} must be {self.describe()}{hint}.")
 
 
+@dataclass(frozen=True)
+class Space:
+    """What `tfjourney tune` searches for one row: numbers from `low` to `high`, or one of `choices`.
+
+    A number range is whole numbers when the row's default is (or, for a tuple row such as
+    `hidden`, when its elements are); `log` samples it on a log scale (learning rates).
+    `layers` is for tuple rows: how many elements (hidden layers) to try, each drawn from
+    `low`..`high` (one width for every layer, so the space stays small). `from_choices`
+    stands for "every value the row accepts" (its `choices`), resolved by `Row.search_space`.
+    """
+
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    choices: tuple[Any, ...] = ()
+    layers: Range | None = None
+    from_choices: bool = False
+
+    def describe(self) -> str:
+        """'10 to 100 (1-4 layers)', '0.0001 to 0.1, log scale', 'one of: mae, mse, huber'."""
+        if self.choices:
+            return "one of: " + ", ".join(format_value(c) for c in self.choices)
+        text = f"{self.low:g} to {self.high:g}" + (", log scale" if self.log else "")
+        if self.layers is not None:
+            text += f" neurons, {self.layers.low:g} to {self.layers.high:g} layers"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, comparable form (stored with a study, to refuse a different space later)."""
+        if self.choices:
+            return {"choices": [list(c) if isinstance(c, tuple) else c for c in self.choices]}
+        layers = None if self.layers is None else [self.layers.low, self.layers.high]
+        return {"low": self.low, "high": self.high, "log": self.log, "layers": layers}
+
+
+SEARCH_CHOICES = Space(from_choices=True)  # a row's space is every value it accepts
+
 # ----------------------------------------------------------------------------- shared values and ranges
 DEFAULT_SEED = 42  # every command's seed default: the same run twice gives the same numbers
 PREDICT_TOP_K = 1  # classes shown per image by `predict` on a run
@@ -95,6 +132,15 @@ LR_FINDER_FALLBACK = 1e-3  # the rate the learning-rate sweep suggests when ever
 COUNT = Range(1)  # epochs, batch size, layers: at least one
 _AT_LEAST_0 = Range(0)
 _POSITIVE = Range(0, low_open=True)
+
+# The seed's ranges as search spaces: "generally 10 to 100" neurons, "minimum 1" hidden layer (we try up
+# to 4), learning rates over three decades on a log scale.
+HIDDEN_SPACE = Space(10, 100, layers=Range(1, 4))
+TABULAR_LR_SPACE = Space(1e-4, 1e-1, log=True)
+IMAGE_LR_SPACE = Space(1e-4, 1e-2, log=True)
+BATCH_SPACE = Space(choices=(16, 32, 64, 128))
+ACTIVATION_SPACE = Space(choices=("relu", "elu", "gelu", "tanh"))
+FILTERS_SPACE = Space(choices=(10, 32, 64, 128))  # the course's filter counts
 
 
 # ----------------------------------------------------------------------------- typed configs
@@ -248,6 +294,13 @@ class Row:
     source: str = "course"  # "course" for the seed's table, "tfjourney" for training rows we add
     range: Range | None = None
     length: Range | None = None
+    space: Space | None = None  # what `tfjourney tune` searches by default (None: the default stays fixed)
+
+    def search_space(self) -> Space | None:
+        """The row's search space, with `SEARCH_CHOICES` resolved to the row's own choices."""
+        if self.space is not None and self.space.from_choices:
+            return Space(choices=self.choices)
+        return self.space
 
     def check(self, value: Any) -> Any:
         """`value` converted to the row's type, or ConfigError naming the key and what it accepts."""
@@ -371,6 +424,20 @@ class Blueprint:
         lines += [f"| {r['hyperparameter']} | {r['typical']} | `{r['used']}` |" for r in self.table_rows()]
         return "\n".join(lines)
 
+    def search_space(self) -> dict[str, Space]:
+        """Config key -> the space `tfjourney tune` searches by default (rows without one stay at their default)."""
+        return {row.key: row.search_space() for row in self.rows if row.key is not None and row.space is not None}
+
+    def format_space(self) -> str:
+        """The search space as terminal lines (`tfjourney blueprint NAME` prints it under the table)."""
+        spaces = self.search_space()
+        if not spaces:
+            return ""
+        width = max(len(key) for key in spaces)
+        lines = ["Search space of `tfjourney tune` (override one with `tfjourney tune ... --space KEY=LO:HI`, KEY=A,B,C or KEY=VALUE)"]
+        lines += [f"  {key.ljust(width)}  {space.describe()}  (default {format_value(self.defaults()[key])})" for key, space in spaces.items()]
+        return "\n".join(lines)
+
     def format_table(self, config: Any = None) -> str:
         """A plain-text table for the terminal (`tfjourney blueprint NAME`)."""
         header = ("Hyperparameter", "Typical value (course)", "tfjourney default")
@@ -404,9 +471,10 @@ def format_value(value: Any) -> str:
 # Training rows every tabular blueprint shares: not in the course's table, but they
 # decide whether the table's model actually learns.
 _TABULAR_TRAINING_ROWS = (
-    Row("Learning rate (halved when validation loss stalls)", "0.001 (Adam's default)", 0.01, "learning_rate", source="tfjourney", range=_POSITIVE),
+    Row("Learning rate (halved when validation loss stalls)", "0.001 (Adam's default)", 0.01, "learning_rate", source="tfjourney", range=_POSITIVE,
+        space=TABULAR_LR_SPACE),
     Row("Epochs (max; early stopping decides)", "problem specific", 300, "epochs", source="tfjourney", range=COUNT),
-    Row("Batch size", "32", 32, "batch_size", source="tfjourney", range=COUNT),
+    Row("Batch size", "32", 32, "batch_size", source="tfjourney", range=COUNT, space=BATCH_SPACE),
     Row("Validation split (from training data)", "-", 0.2, "validation_split", source="tfjourney", range=FRACTION),
     Row("Early stopping patience (epochs)", "-", 30, "patience", source="tfjourney", range=_AT_LEAST_0),
     Row("Test split", "0.2", 0.2, "test_size", source="tfjourney", range=FRACTION),
@@ -450,12 +518,13 @@ REGRESSION = Blueprint(
     config_type=RegressionConfig,
     rows=(
         Row("Input layer shape", "Same shape as number of features", "number of features"),
-        Row("Hidden layers (neurons each)", "Problem specific, minimum 1; generally 10 to 100 neurons", (100, 100), "hidden", range=COUNT),
+        Row("Hidden layers (neurons each)", "Problem specific, minimum 1; generally 10 to 100 neurons", (100, 100), "hidden", range=COUNT,
+            space=HIDDEN_SPACE),
         Row("Output layer shape", "Same shape as desired prediction (e.g. 1 for a price)", 1),
-        Row("Hidden activation", "Usually ReLU", "relu", "activation", ACTIVATIONS),
+        Row("Hidden activation", "Usually ReLU", "relu", "activation", ACTIVATIONS, space=ACTIVATION_SPACE),
         Row("Output activation", "None, ReLU, logistic/tanh", "none", "output_activation", ("none", "relu", "sigmoid", "tanh")),
-        Row("Loss function", "MSE (mean square error) or MAE (mean absolute error) / Huber", "mae", "loss", ("mae", "mse", "huber")),
-        Row("Optimizer", "SGD (stochastic gradient descent), Adam", "adam", "optimizer", OPTIMIZERS),
+        Row("Loss function", "MSE (mean square error) or MAE (mean absolute error) / Huber", "mae", "loss", ("mae", "mse", "huber"), space=SEARCH_CHOICES),
+        Row("Optimizer", "SGD (stochastic gradient descent), Adam", "adam", "optimizer", OPTIMIZERS, space=SEARCH_CHOICES),
         *_TABULAR_TRAINING_ROWS,
         *_TABULAR_COLUMN_ROWS,
     ),
@@ -468,9 +537,10 @@ CLASSIFICATION = Blueprint(
     config_type=ClassificationConfig,
     rows=(
         Row("Input layer shape", "Same as number of features", "number of features"),
-        Row("Hidden layers (neurons each)", "Problem specific, minimum 1; generally 10 to 100 neurons", (100, 100), "hidden", range=COUNT),
+        Row("Hidden layers (neurons each)", "Problem specific, minimum 1; generally 10 to 100 neurons", (100, 100), "hidden", range=COUNT,
+            space=HIDDEN_SPACE),
         Row("Output layer shape", "Binary: 1; multiclass: 1 per class", "1 or number of classes"),
-        Row("Hidden activation", "Usually ReLU", "relu", "activation", ACTIVATIONS),
+        Row("Hidden activation", "Usually ReLU", "relu", "activation", ACTIVATIONS, space=ACTIVATION_SPACE),
         Row("Output activation", "Binary: sigmoid; multiclass: softmax", "auto", "output_activation", ("auto", "sigmoid", "softmax")),
         Row(
             "Loss function",
@@ -479,7 +549,7 @@ CLASSIFICATION = Blueprint(
             "loss",
             ("auto", "binary_crossentropy", "sparse_categorical_crossentropy"),
         ),
-        Row("Optimizer", "SGD, Adam", "adam", "optimizer", OPTIMIZERS),
+        Row("Optimizer", "SGD, Adam", "adam", "optimizer", OPTIMIZERS, space=SEARCH_CHOICES),
         Row("Task", "binary or multiclass", "auto", "task", ("auto", "binary", "multiclass"), source="tfjourney"),
         *_TABULAR_TRAINING_ROWS,
         *_TABULAR_COLUMN_ROWS,
@@ -495,16 +565,16 @@ CNN = Blueprint(
         Row("Input image(s)", "Target images: [batch_size, height, width, colour_channels]", IMAGENET_IMAGE_SIZE, "image_size", range=IMAGE_SIDE),
         Row("Input layer", "Takes in target images and preprocesses them (rescale 0-255 to 0-1)", "Rescaling(1/255)"),
         Row("Convolution blocks", "Conv2D layers that extract features; Tiny VGG: (Conv2D -> Conv2D -> MaxPool) x 2", 2, "conv_blocks", range=Range(1, 6)),
-        Row("Filters", "How many feature extractors per conv layer: 10, 32, 64, 128 (CNN Explainer's Tiny VGG: 10)", 32, "filters", range=Range(1, 512)),
-        Row("Kernel size", "Shape of each filter: 3, 5, 7 (lower learns smaller features)", 3, "kernel_size", (3, 5, 7)),
-        Row("Padding", "'same' pads so output keeps its size, 'valid' does not pad", "valid", "padding", ("valid", "same")),
-        Row("Strides", "Pixels a filter moves per step: 1 (default), 2", 1, "strides", (1, 2)),
+        Row("Filters", "How many feature extractors per conv layer: 10, 32, 64, 128 (CNN Explainer's Tiny VGG: 10)", 32, "filters", range=Range(1, 512), space=FILTERS_SPACE),
+        Row("Kernel size", "Shape of each filter: 3, 5, 7 (lower learns smaller features)", 3, "kernel_size", (3, 5, 7), space=SEARCH_CHOICES),
+        Row("Padding", "'same' pads so output keeps its size, 'valid' does not pad", "valid", "padding", ("valid", "same"), space=SEARCH_CHOICES),
+        Row("Strides", "Pixels a filter moves per step: 1 (default), 2", 1, "strides", (1, 2), space=SEARCH_CHOICES),
         Row("Hidden activation", "Adds non-linearity to learned features: usually ReLU", "relu", "activation", ACTIVATIONS),
         Row("Pooling layer", "Reduces the dimensionality of learned features: Max or Average", "max", "pool", ("max", "avg")),
         Row("Fully connected layer", "Further refines learned features: Dense", "Flatten -> Dense"),
         Row("Output layer", "Binary: 1 unit, sigmoid; multiclass: 1 per class, softmax", "auto"),
         Row("Data augmentation", "Random flips, rotations, zooms (training only)", False, "augment", (False, True), source="tfjourney"),
-        Row("Learning rate", "0.001 (Adam's default)", 0.001, "learning_rate", source="tfjourney", range=_POSITIVE),
+        Row("Learning rate", "0.001 (Adam's default)", 0.001, "learning_rate", source="tfjourney", range=_POSITIVE, space=IMAGE_LR_SPACE),
         Row("Epochs (max; early stopping decides)", "5-20", 20, "epochs", source="tfjourney", range=COUNT),
         Row("Batch size", "32", 32, "batch_size", source="tfjourney", range=COUNT),
         Row("Validation split (from training images)", "-", 0.2, "validation_split", source="tfjourney", range=FRACTION),
@@ -523,7 +593,7 @@ TRANSFER = Blueprint(
         Row("Input image(s)", "The size the backbone was trained on", TRANSFER_IMAGE_SIZE, "image_size", range=BACKBONE_IMAGE_SIDE),
         Row("Frozen layers (phase 1)", "All backbone layers (feature extraction)", "all"),
         Row("Head", "GlobalAveragePooling2D -> Dense (sigmoid for 2 classes, softmax otherwise)", "GlobalAveragePooling2D -> Dense"),
-        Row("Phase-1 learning rate", "0.001 (Adam's default)", 0.001, "learning_rate", range=_POSITIVE),
+        Row("Phase-1 learning rate", "0.001 (Adam's default)", 0.001, "learning_rate", range=_POSITIVE, space=IMAGE_LR_SPACE),
         Row("Phase-1 epochs (max; early stopping decides)", "5", 100, "epochs", range=COUNT),
         Row("Fine-tuning (phase 2)", "Then gradually unfreeze more and more layers", False, "fine_tune", (False, True)),
         Row("Unfrozen top layers per stage (gradual unfreezing)", "Top 10-20 layers first, then more; BatchNormalization stays frozen",

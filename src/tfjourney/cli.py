@@ -310,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     studio.add_argument("--open", action="store_true", help="open the Runs page in your web browser")
     studio.set_defaults(handler=_studio)
 
+    _add_tune_parser(sub)
+
     launch = sub.add_parser("launch", help="run a train command as N local multi-worker processes, or print TF_CONFIG for a cluster",
                             description="`tfjourney launch --workers 2 -- train cnn digits`: N workers on this machine with "
                                         "--distribute multiworker; `tfjourney launch --print-tf-config --hosts a:12345,b:12345 -- train ...`: "
@@ -319,9 +321,36 @@ def build_parser() -> argparse.ArgumentParser:
     launch.add_argument("--timeout", type=float, help="stop every worker and fail after this many seconds (default: no limit)")
     launch.add_argument("--print-tf-config", action="store_true", dest="print_tf_config", help="print each machine's TF_CONFIG instead of starting workers")
     launch.add_argument("--hosts", help="with --print-tf-config: HOST:PORT of every machine, comma-separated; the first is the chief")
-    launch.add_argument("train_command", nargs=argparse.REMAINDER, metavar="-- train ...", help="the train command every worker runs")
+    launch.add_argument("train_command", nargs=argparse.REMAINDER, metavar="-- train ...",
+                        help="the train command every worker runs (or a tune command: N workers share one study)")
     launch.set_defaults(handler=_launch)
     return parser
+
+
+def _add_tune_parser(sub) -> None:
+    from tfjourney.tune.study import PRUNERS, SAMPLERS, TUNABLE
+
+    tune = sub.add_parser("tune", help="search a blueprint's table with Optuna; the best configuration becomes a run",
+                          description="Search a blueprint's hyperparameters (the spaces `tfjourney blueprint NAME` shows) with Optuna. "
+                                      "Trial 0 is the defaults; rerunning the command continues the study; the best trial is "
+                                      "retrained into STUDY_FOLDER/best-trial-N, a normal run folder.")
+    tune.add_argument("blueprint", choices=TUNABLE, help="the blueprint to tune")
+    tune.add_argument("data", help="what `tfjourney train BLUEPRINT` takes: a CSV, an image folder or an embedded dataset")
+    tune.add_argument("--target", help="column to predict (tables)")
+    tune.add_argument("--drop", type=_name_list, default=[], help="comma-separated columns to leave out (tables)")
+    tune.add_argument("--trials", type=int, default=20, help="finished trials the study should hold (default: 20)")
+    tune.add_argument("--timeout", help="stop after this long, e.g. 15m, 90s, 1h (default: no limit)")
+    tune.add_argument("--sampler", choices=SAMPLERS, default="tpe", help="tpe (default), random, or grid (choices only)")
+    tune.add_argument("--pruner", choices=PRUNERS, default="hyperband", help="stops unpromising trials at epoch ends (default: hyperband)")
+    tune.add_argument("--study", help="study name (default: BLUEPRINT-DATA)")
+    tune.add_argument("--storage", help="SQLAlchemy URL shared by workers, e.g. postgresql://user:pw@host:5432/db "
+                                        "(default: sqlite:///STUDY_FOLDER/study.db)")
+    tune.add_argument("--space", action="append", default=[], metavar="KEY=LO:HI|A,B,C|VALUE",
+                      help="override a search space: learning_rate=1e-4:1e-2, loss=mae,huber, epochs=50 (fixed); repeatable")
+    tune.add_argument("--image-size", type=int, dest="image_size", help="cnn: images are resized to SIZE x SIZE (same as --space image_size=SIZE)")
+    tune.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed of the split, the weights and the sampler (default: {DEFAULT_SEED})")
+    tune.add_argument("--out", type=Path, help="study folder (default: studies/STUDY)")
+    tune.set_defaults(handler=_tune)
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -390,7 +419,34 @@ def _blueprint(args: argparse.Namespace) -> None:
     from tfjourney.registry import REGISTRY, get_registration
 
     names = [args.name] if args.name else list(REGISTRY)
-    print("\n\n".join(get_registration(name).blueprint.format_table() for name in names))
+    tables = [get_registration(name).blueprint.format_table() for name in names]
+    if args.name and get_registration(args.name).blueprint.format_space():
+        tables[0] += "\n\n" + get_registration(args.name).blueprint.format_space()
+    print("\n\n".join(tables))
+
+
+def _tune(args: argparse.Namespace) -> int:
+    from tfjourney.tune import tune
+
+    space = [*args.space, *([f"image_size={args.image_size}"] if args.image_size else [])]
+    try:
+        result = tune(args.blueprint, args.data, target=args.target, drop=args.drop, trials=args.trials, timeout=args.timeout,
+                      sampler=args.sampler, pruner=args.pruner, study=args.study, storage=args.storage, space=space,
+                      seed=args.seed, out=args.out, command=["tfjourney", *args.argv],
+                      print_fn=lambda line: print(_with_flags(line, args.flags), flush=True))
+    except KeyboardInterrupt:
+        print("tfjourney: interrupted; the study keeps every finished trial (the running one is marked failed): "
+              "repeat the same command to continue it.", file=sys.stderr)
+        return 130
+    print(f"study {result.study}: {result.finished} complete, {result.pruned} pruned, {result.failed} failed trials "
+          f"in {result.seconds:.0f} s; storage {result.storage}")
+    if result.best_trial is not None:
+        print(f"best trial {result.best_trial}: validation {result.metric} {result.best_value:.6g} "
+              f"(defaults: {result.default_value if result.default_value is None else f'{result.default_value:.6g}'})")
+    if result.run_dir is not None:
+        print(f"best run folder: {result.run_dir}")
+        print(f"study report: {result.report}")
+    return 0
 
 
 def _datasets(args: argparse.Namespace) -> None:

@@ -2,7 +2,9 @@
 
 `launch(["train", "cnn", "digits"], workers=2)` starts two `tfjourney train ...
 --distribute multiworker` processes, each with its own `TF_CONFIG` on a free loopback
-port, streams the chief's output (worker 0), and waits. When any worker fails it stops
+port, streams the chief's output (worker 0), and waits. `launch(["tune", ...], workers=2)`
+starts two `tfjourney tune` processes on one study (they meet in its storage; worker 0
+retrains the best trial). When any worker fails it stops
 every other one and returns a non-zero code with a one-line reason. No worker outlives
 the launcher: each runs in its own process group, which is stopped (SIGTERM, then
 SIGKILL) on failure, Ctrl-C, SIGTERM or a timeout, and on Linux the kernel also stops a
@@ -32,6 +34,7 @@ from tfjourney.errors import ConfigError
 from tfjourney.training.cluster import free_ports, parse_hosts, port_is_free, tf_config_for
 
 STOP_GRACE_SECONDS = 5.0
+TUNE_WORKER_ENV = "TFJOURNEY_TUNE_WORKER"  # tfjourney.tune.study reads it: worker 0 retrains the best trial and writes the report
 _POLL_SECONDS = 0.1
 
 
@@ -60,7 +63,7 @@ def cluster_tf_configs(hosts: list[str] | str, command: list[str] | None = None)
 def _with_multiworker(command: list[str]) -> list[str]:
     """The worker command: `train ...` plus `--distribute multiworker` (refusing any other mode)."""
     if not command or command[0] != "train":
-        raise ConfigError("tfjourney launch runs a train command: `tfjourney launch --workers 2 -- train cnn digits`.")
+        raise ConfigError("tfjourney launch runs a train command (or a tune command): `tfjourney launch --workers 2 -- train cnn digits`.")
     for i, arg in enumerate(command):
         mode = arg.split("=", 1)[1] if arg.startswith("--distribute=") else (command[i + 1] if arg == "--distribute" and i + 1 < len(command) else None)
         if mode is not None and mode != "multiworker":
@@ -81,11 +84,11 @@ def _die_with_parent() -> None:
 class _Worker:
     """One worker process in its own process group; the chief's output is streamed, the others' kept in a log."""
 
-    def __init__(self, index: int, program: list[str], tf_config: dict, log_dir: Path, stream: TextIO | None):
+    def __init__(self, index: int, program: list[str], worker_env: dict[str, str], log_dir: Path, stream: TextIO | None):
         self.index = index
         self.log_path = log_dir / f"worker{index}.log"
         self.last_line = ""
-        env = {**os.environ, "TF_CONFIG": json.dumps(tf_config), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **worker_env, "PYTHONUNBUFFERED": "1"}
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             program,
@@ -172,16 +175,17 @@ def launch(command: list[str], *, workers: int, host: str = "127.0.0.1", timeout
     stream, err = stream or sys.stdout, err or sys.stderr
     if workers < 1:
         raise ConfigError(f"--workers {workers} must be at least 1.")
-    command = _with_multiworker(list(command))
-    ports = free_ports(workers, host)
-    hosts = [f"{host}:{port}" for port in ports]
+    tuning = list(command[:1]) == ["tune"]  # tune workers share one study through its storage: no TF_CONFIG, no ports
+    command = list(command) if tuning else _with_multiworker(list(command))
+    hosts = [] if tuning else [f"{host}:{port}" for port in free_ports(workers, host)]
     log_dir = Path(tempfile.mkdtemp(prefix="tfjourney-launch-"))
     started: list[_Worker] = []
     previous_handler = signal.signal(signal.SIGTERM, _raise_terminated) if threading.current_thread() is threading.main_thread() else None
     try:
         for index in range(workers):
             argv = [*(program or [sys.executable, "-m", "tfjourney.cli"]), *command]
-            started.append(_Worker(index, argv, tf_config_for(hosts, index), log_dir, stream if index == 0 else None))
+            worker_env = {TUNE_WORKER_ENV: str(index)} if tuning else {"TF_CONFIG": json.dumps(tf_config_for(hosts, index))}
+            started.append(_Worker(index, argv, worker_env, log_dir, stream if index == 0 else None))
         return _wait(started, hosts, timeout, err)
     except (KeyboardInterrupt, _Terminated):
         print(f"tfjourney: launch interrupted; stopped all {workers} workers.", file=err)
@@ -223,6 +227,8 @@ def _signal_name(number: int) -> str:
 
 
 def _port_note(worker: _Worker, hosts: list[str]) -> str:
+    if not hosts:
+        return ""
     host, port = hosts[worker.index].rsplit(":", 1)
     if "address already in use" in worker.last_line.lower() or ("bind" in worker.last_line.lower() and not port_is_free(host, int(port))):
         return f" (port {port} on {host} was taken by another program; run the launch again to pick new free ports)"

@@ -55,6 +55,7 @@ def train_cnn(
     validation_split: float | None = None,
     test_split: float | None = None,
     patience: int | None = None,
+    study: dict | None = None,
 ) -> Run:
     """Train the CNN blueprint on an image folder (or `digits` / `shapes`) and write a run folder.
 
@@ -88,6 +89,7 @@ def train_cnn(
         validation_split: Validation split (from training images); None (default) takes the blueprint's value.
         test_split: Test split (single-folder layout only); None (default) takes the blueprint's value.
         patience: Early stopping patience (epochs); None (default) takes the blueprint's value.
+        study: for a run `tfjourney tune` retrained from its best trial: the study and trial, kept in run.json.
 
     Returns:
         The finished run (`tfjourney.runs.Run`), read back from its folder.
@@ -113,6 +115,8 @@ def train_cnn(
         model = build_cnn(config, n_classes, seed=seed)
         compile_classifier(model, n_classes, config.learning_rate)
     record = new_run_record("cnn", config, seed, data_record(image_data, source, folder), command)
+    if study is not None:
+        record["study"] = study
 
     with writer as staging:
         result = fit_in_run(writer, staging, model, image_data.train, image_data.val, config=config, record=record,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import keras
@@ -31,7 +31,7 @@ from tfjourney.models.heads import classifier_output
 from tfjourney.pipelines.skeleton import finish_run, fit_in_run, open_run, plot_training, start_distribution
 from tfjourney.runs import Run, new_run_record
 from tfjourney.progress import Progress, format_duration
-from tfjourney.training.budget import plan_budget
+from tfjourney.training.budget import Budget, plan_budget
 from tfjourney.training.fit import compile_classifier, compile_regressor, set_seed
 from tfjourney.training.lr_finder import find_learning_rate
 from tfjourney.training.table_data import predict_rows, table_dataset
@@ -64,7 +64,7 @@ def _targets(frame: pd.DataFrame, table: Table, class_names: list[str]) -> np.nd
     return frame[table.target].to_numpy(dtype="float32")
 
 
-def _build(task: str, plans: list[ColumnPlan], config: TabularConfig, y_fit: np.ndarray, class_names: list[str], learning_rate: float) -> keras.Model:
+def build_network(task: str, plans: list[ColumnPlan], config: TabularConfig, y_fit: np.ndarray, class_names: list[str], learning_rate: float) -> keras.Model:
     """The network for `task`, compiled with the blueprint's optimizer and loss at `learning_rate`."""
     model = build_tabular_model(plans, config, task=task, targets=y_fit, n_classes=len(class_names))
     if task == "regression":
@@ -72,6 +72,70 @@ def _build(task: str, plans: list[ColumnPlan], config: TabularConfig, y_fit: np.
     else:
         compile_classifier(model, len(class_names), learning_rate, config.optimizer)
     return model
+
+
+@dataclass
+class PreparedTable:
+    """A table read, split and planned exactly as `train` does it (`tfjourney tune` trains its trials on the same)."""
+
+    table: Table
+    task: str
+    class_names: list[str]
+    train_df: pd.DataFrame  # fit + validation rows
+    fit_df: pd.DataFrame
+    val_df: pd.DataFrame
+    test_df: pd.DataFrame
+    plans: list[ColumnPlan]
+    left_out: dict[str, str]
+    y_fit: np.ndarray
+    y_val: np.ndarray
+    y_test: np.ndarray
+
+
+def prepare_table(
+    kind: str, data: str | Path, config: TabularConfig, *, target: str | None, drop, seed: int, encoding: str = "utf-8",
+    sep: str | None = None, decimal: str | None = None, column_types: str | dict[str, str] | None = None, keep=(),
+) -> tuple[PreparedTable, TabularConfig]:
+    """Load `data`, infer the task, split test / validation off with `seed`, and plan each column on the training rows.
+
+    Args:
+        kind: "regression" or "classification".
+        data: a CSV path or an embedded dataset name.
+        config: the resolved blueprint config (its split fractions and column thresholds are used).
+        target, drop, seed, encoding, sep, decimal, column_types, keep: as `train_tabular` takes them.
+
+    Returns:
+        The prepared table, and `config` with a classification's `task` filled in.
+    """
+    table = load_table(
+        data, target, drop, kind, encoding=encoding, sep=sep, decimal=decimal,
+        thresholds=ColumnThresholds.from_config(config), column_types=column_types, keep=keep,
+    )
+    task, class_names = _task_of(kind, table, getattr(config, "task", "auto"))
+    _check_output_fits_task(task, class_names, config)
+    if kind == "classification":
+        config = replace(config, task=task)
+    stratify = table.y.astype(str) if class_names else None
+    train_df, test_df = split_frame(table.frame, config.test_size, seed, stratify)
+    fit_df, val_df = split_frame(train_df, config.validation_split, seed, train_df[table.target].astype(str) if class_names else None)
+    plans = _plan(fit_df, table, config)
+    y_fit, y_val, y_test = (_targets(f, table, class_names) for f in (fit_df, val_df, test_df))
+    plans, left_out = _leave_out_useless_dates(plans, fit_df, y_fit, val_df, y_val, task, seed, keep)
+    table.notes += [f"column {name!r}: {why}" for name, why in left_out.items()]
+    prepared = PreparedTable(table, task, class_names, train_df, fit_df, val_df, test_df, plans, left_out, y_fit, y_val, y_test)
+    return prepared, config
+
+
+def fit_budget(prepared: PreparedTable, config: TabularConfig, *, grow_batch: bool) -> tuple[Budget, TabularConfig]:
+    """The batch size and epoch cap for the training rows (training/budget.py), and `config` with them applied.
+
+    `grow_batch` is False when the batch size was chosen (a flag, or a trial's value).
+    """
+    budget = plan_budget(
+        rows=len(prepared.fit_df), batch_size=config.batch_size, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
+        max_steps=config.max_steps, grow_batch=grow_batch,
+    )
+    return budget, replace(config, batch_size=budget.batch_size, epochs=budget.epochs)
 
 
 def train_tabular(
@@ -118,6 +182,7 @@ def train_tabular(
     date_share: float | None = None,
     numeric_share: float | None = None,
     task: str | None = None,
+    study: dict | None = None,
 ) -> Run:
     """Train the `kind` blueprint ("regression" or "classification") on `data` and write a run folder.
 
@@ -168,6 +233,7 @@ def train_tabular(
         date_share: Dates: share of values that parse at least; None (default) takes the blueprint's value.
         numeric_share: Numbers: share of non-empty cells that parse at least (the other tokens read as missing); None (default) takes the blueprint's value.
         task: Task (classification only); None (default) takes the blueprint's value.
+        study: for a run `tfjourney tune` retrained from its best trial: the study and trial, kept in run.json.
 
     Returns:
         The finished run (`tfjourney.runs.Run`), read back from its folder.
@@ -183,28 +249,13 @@ def train_tabular(
     distribution = start_distribution(distribute, devices=devices, global_batch_size=global_batch_size, hyperparameters=hyperparameters)
     config = get_blueprint(kind).resolve(**hyperparameters)
     writer = open_run(kind, out=out, overwrite=overwrite, resume=resume, distribution=distribution)
-    table = load_table(
-        data, target, drop, kind, encoding=encoding, sep=sep, decimal=decimal,
-        thresholds=ColumnThresholds.from_config(config), column_types=column_types, keep=keep,
-    )
-    task, class_names = _task_of(kind, table, getattr(config, "task", "auto"))
-    _check_output_fits_task(task, class_names, config)
-    if kind == "classification":
-        config = replace(config, task=task)
+    prepared, config = prepare_table(kind, data, config, target=target, drop=drop, seed=seed, encoding=encoding, sep=sep,
+                                     decimal=decimal, column_types=column_types, keep=keep)
+    table, task, class_names, plans, left_out = prepared.table, prepared.task, prepared.class_names, prepared.plans, prepared.left_out
+    train_df, fit_df, val_df, test_df = prepared.train_df, prepared.fit_df, prepared.val_df, prepared.test_df
+    y_fit, y_val, y_test = prepared.y_fit, prepared.y_val, prepared.y_test
     timings: dict[str, float] = {}
-
-    stratify = table.y.astype(str) if class_names else None
-    train_df, test_df = split_frame(table.frame, config.test_size, seed, stratify)
-    fit_df, val_df = split_frame(train_df, config.validation_split, seed, train_df[table.target].astype(str) if class_names else None)
-    plans = _plan(fit_df, table, config)
-    y_fit, y_val, y_test = (_targets(f, table, class_names) for f in (fit_df, val_df, test_df))
-    plans, left_out = _leave_out_useless_dates(plans, fit_df, y_fit, val_df, y_val, task, seed, keep)
-    table.notes += [f"column {name!r}: {why}" for name, why in left_out.items()]
-    budget = plan_budget(
-        rows=len(fit_df), batch_size=config.batch_size, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
-        max_steps=config.max_steps, grow_batch=hyperparameters.get("batch_size") is None,
-    )
-    config = replace(config, batch_size=budget.batch_size, epochs=budget.epochs)
+    budget, config = fit_budget(prepared, config, grow_batch=hyperparameters.get("batch_size") is None)
 
     set_seed(seed)
     fit_ds = table_dataset(fit_df, y_fit, plans, config.batch_size, seed, shuffle=True)
@@ -212,7 +263,7 @@ def train_tabular(
     lr_result = None
     if find_lr:
         started = time.perf_counter()
-        sweep_model = _build(task, plans, config, y_fit, class_names, config.learning_rate)
+        sweep_model = build_network(task, plans, config, y_fit, class_names, config.learning_rate)
         with (progress or Progress.silent()).phase("finding the learning rate") as phase:
             lr_result = find_learning_rate(sweep_model, fit_ds, steps_per_epoch=int(np.ceil(len(fit_df) / config.batch_size)))
             phase.done(f"learning-rate finder: suggests {lr_result.suggested:.3g} ({format_duration(phase.elapsed)})")
@@ -222,7 +273,7 @@ def train_tabular(
 
     distribution.check_batch_size(config.batch_size)
     with distribution.scope():
-        model = _build(task, plans, config, y_fit, class_names, config.learning_rate)
+        model = build_network(task, plans, config, y_fit, class_names, config.learning_rate)
     record = new_run_record(
         kind,
         config,
@@ -246,6 +297,8 @@ def train_tabular(
         },
         command,
     )
+    if study is not None:
+        record["study"] = study
 
     with writer as staging:
         identity = {"blueprint": kind, "data": table.source, "target": table.target, "seed": seed, "config": config}

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from tfjourney.reports.compare import comparison_html
-from tfjourney.run_index import find_runs
+from tfjourney.run_index import find_runs, run_id
 from tfjourney.runs import REPORT_FILE
 from tfjourney.studio.errors import ApiError
 from tfjourney.studio.state import StudioState, get_state
@@ -40,6 +40,33 @@ def run_report(run_id: str, state: StudioState = Depends(get_state)) -> HTMLResp
     if not report.is_file():
         raise ApiError(404, f"run {entry.name} has no report.html; write it with `tfjourney report {entry.relative}`.")
     return HTMLResponse(with_nav(report.read_text(encoding="utf-8")))
+
+
+@router.get("/api/studies")
+def list_studies(state: StudioState = Depends(get_state)) -> dict:
+    """Every `tfjourney tune` study folder under the runs folder, with its best run's id when that run is there too."""
+    from tfjourney.tune.index import find_studies
+
+    studies = []
+    for entry in find_studies(state.runs_dir):
+        study = entry.to_dict()
+        study["best_run_id"] = run_id(entry.best_run) if entry.best_run else None
+        studies.append(study)
+    return {"studies": studies}
+
+
+@router.get("/studies/{study_id}/report", response_class=HTMLResponse)
+def study_report(study_id: str, state: StudioState = Depends(get_state)) -> HTMLResponse:
+    """A study's report page under the studio's nav; its link to the best run opens that run's report here."""
+    from tfjourney.tune.index import find_studies
+
+    entry = next((e for e in find_studies(state.runs_dir) if e.id == study_id), None)
+    if entry is None or not entry.has_report:
+        raise ApiError(404, f"no study with id {study_id} under the runs folder; the Runs page lists them.")
+    html = (entry.path / REPORT_FILE).read_text(encoding="utf-8")
+    if entry.best_run:
+        html = html.replace(f'href="{entry.best_run.rsplit("/", 1)[-1]}/{REPORT_FILE}"', f'href="/runs/{run_id(entry.best_run)}/report"')
+    return HTMLResponse(with_nav(html))
 
 
 @router.get("/compare", response_class=HTMLResponse)

@@ -65,6 +65,27 @@ document.getElementById("compare").addEventListener("click", () => {
   window.location.href = `/compare?ids=${[...ticked].join(",")}`;
 });
 
+function renderStudies(studies) {
+  const body = document.querySelector("#studies tbody");
+  body.replaceChildren();
+  for (const study of studies) {
+    const open = el("td", {});
+    if (study.has_report) open.append(el("a", {href: `/studies/${study.id}/report`, text: "study report"}));
+    if (study.best_run_id) open.append(" · ", el("a", {href: `/runs/${study.best_run_id}/report`, text: "best run"}));
+    const trials = study.trials || {};
+    body.append(el("tr", {"data-id": study.id},
+      el("td", {title: study.relative}, el("b", {text: study.name})),
+      el("td", {}, el("span", {class: "pill", text: study.blueprint})),
+      el("td", {class: "num", text: study.best_value === null ? "–" : `${study.metric} ${fmt(study.best_value)} (trial ${study.best_trial})`}),
+      el("td", {class: "num", text: study.default_value === null ? "–" : fmt(study.default_value)}),
+      el("td", {text: `${trials.complete ?? 0} complete, ${trials.pruned ?? 0} pruned, ${trials.failed ?? 0} failed`}),
+      open));
+  }
+  document.getElementById("studies-section").hidden = studies.length === 0;
+}
+
+api("/api/studies").then(data => renderStudies(data.studies)).catch(error => showError(document.getElementById("error"), error));
+
 api("/api/runs").then(data => {
   runs = data.runs;
   document.getElementById("where").textContent = `in ${data.runs_dir}/`;
