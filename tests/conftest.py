@@ -220,12 +220,12 @@ def cnn_run(shapes_folder, image_workspace) -> Path:
 
 @pytest.fixture(scope="session")
 def transfer_run(shapes_folder, image_workspace) -> Path:
-    """Feature extraction (2 epochs on cached embeddings), then gradual unfreezing: 1 epoch with the top 5
+    """Lite0 (the smallest backbone, fast): feature extraction (2 epochs on cached embeddings), then gradual unfreezing: 1 epoch with the top 5
     layers, 1 more with the top 10, the deeper block at half the rate (discriminative learning rates)."""
     from tfjourney.pipelines.transfer import train_transfer
 
     return train_transfer(
-        shapes_folder, out=image_workspace / "transfer-run", epochs=2, image_size=64, seed=0,
+        shapes_folder, out=image_workspace / "transfer-run", epochs=2, image_size=64, seed=0, backbone="efficientnet_lite0",
         fine_tune_layers=(5, 10), fine_tune_epochs=1, lr_decay=0.5,
     ).path
 

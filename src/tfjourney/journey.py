@@ -50,7 +50,7 @@ STEPS: tuple[Step, ...] = (
          quick={"epochs": 6}),
     Step("Transfer learning", "transfer", "shapes",
          "A pretrained EfficientNet-Lite0: train a new head on frozen features, then fine-tune the top layers.",
-         full={"fine_tune_layers": 20, "epochs": 10},
+         full={"backbone": "efficientnet_lite0", "fine_tune_layers": 20, "epochs": 10},  # the small, fast backbone (224 px)
          quick={"image_size": 96, "epochs": 10, "fine_tune_layers": 10, "fine_tune_epochs": 2}),
 )
 

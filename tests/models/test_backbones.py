@@ -29,7 +29,16 @@ def offline(monkeypatch):
     monkeypatch.setattr(file_utils, "get_file", fail)
 
 
-def test_registry_lists_the_backbones_default_first():
+def test_the_default_backbone_works_offline_at_its_native_size():
+    from tfjourney.blueprints import get_blueprint
+
+    config = get_blueprint("transfer").resolve()
+    spec = backbones.get_backbone_spec(config.backbone)
+    assert spec.offline and config.image_size == spec.default_image_size
+    assert backbones.DEFAULT_BACKBONE == config.backbone
+
+
+def test_registry_lists_the_backbones_offline_first():
     assert backbones.backbone_names() == ["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2", "efficientnet_b0",
                                           "resnet50_v2", "mobilenet_v2"]
     offline = {s.name: s.default_image_size for s in backbones.BACKBONES.values() if s.offline}
@@ -107,7 +116,7 @@ def test_offline_backbone_works_with_imagenet_weights():
     model = backbones.build_backbone("efficientnet_lite0", image_size=96)
     assert model.output.shape == (None, 3, 3, 1280)
     assert model.layers[-1].name == "top_activation"
-    classifier = backbones.build_imagenet_classifier()
+    classifier = backbones.build_imagenet_classifier("efficientnet_lite0")
     assert classifier.output.shape == (None, 1000)
     np.testing.assert_array_equal(model.get_layer("stem_conv").get_weights()[0],
                                   classifier.get_layer("stem_conv").get_weights()[0])

@@ -210,3 +210,87 @@ def test_fine_tuning_that_does_not_help_on_validation_is_rolled_back(shapes_fold
     assert run.record["training"]["fine_tune_kept"] is False  # ... so it was rolled back
     assert run.metrics["accuracy"] == run.metrics["phase1_accuracy"]
     assert run.record["training"]["best_epoch"] <= 3
+
+
+# ----------------------------------------------------------------------------- the head refit on training + validation
+def test_refit_plan_refits_only_the_cached_head_without_fine_tuning():
+    from tfjourney.pipelines.transfer import refit_plan
+
+    resolve = get_blueprint("transfer").resolve
+    assert refit_plan(resolve(refit=True), fine_tunes=False) == (True, None)
+    assert refit_plan(resolve(refit=False), fine_tunes=False) == (False, None)
+    assert refit_plan(resolve(refit=False), fine_tunes=True) == (False, None)
+    refit, record = refit_plan(resolve(refit=True), fine_tunes=True)
+    assert refit is False and "validation" in record["skipped"]
+    refit, record = refit_plan(resolve(refit=True, augment=True), fine_tunes=False)
+    assert refit is False and "embeddings" in record["skipped"]
+
+
+def test_refit_head_starts_afresh_on_every_row_and_repeats_with_its_seed():
+    from tfjourney.training.refit import refit_head
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 8)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64") + (x[:, 1] > 1)
+    embedding = keras.Input(shape=(8,))
+    head = keras.Model(embedding, keras.layers.Dense(3, activation="softmax")(embedding))
+    initial = head.get_weights()
+    kwargs = dict(epochs=4, n_classes=3, learning_rate=0.01, batch_size=16, seed=3)
+    result = refit_head(head, initial, (x[:40], y[:40]), (x[40:], y[40:]), **kwargs)
+    assert (result.epochs, result.rows) == (4, 50) and set(result.record()) == {"epochs", "rows", "seconds"}
+    first = head.get_weights()
+    assert not np.allclose(first[0], initial[0])
+    head.set_weights([w + 1.0 for w in first])  # wherever the head stands, a refit starts from `initial`
+    refit_head(head, initial, (x[:40], y[:40]), (x[40:], y[40:]), **kwargs)
+    for again, before in zip(head.get_weights(), first):
+        np.testing.assert_allclose(again, before, rtol=1e-5, atol=1e-6)
+
+
+def _head_weights(run_path) -> list[np.ndarray]:
+    return keras.models.load_model(run_path / "model.keras").get_layer("classifier").get_weights()
+
+
+@pytest.fixture(scope="module")
+def refit_runs(shapes_folder, tmp_path_factory):
+    """The same seed with the head refit (the default) and with --no-refit: 4 phase-1 epochs on cached embeddings."""
+    from tfjourney.pipelines.transfer import train_transfer
+
+    out = tmp_path_factory.mktemp("refit")
+    kwargs = dict(epochs=4, image_size=64, seed=0, learning_rate=0.01)
+    return (train_transfer(shapes_folder, out=out / "refit", refit=True, **kwargs),
+            train_transfer(shapes_folder, out=out / "no-refit", refit=False, **kwargs))
+
+
+def test_refit_trains_the_head_on_training_plus_validation_for_the_chosen_epochs(refit_runs):
+    refit, plain = refit_runs
+    training = refit.record["training"]
+    counts = refit.record["data"]["counts"]
+    assert training["refit"]["epochs"] == training["best_epoch"] >= 1
+    assert training["refit"]["rows"] == sum(counts["train"].values()) + sum(counts["val"].values())
+    assert refit.record["config"]["refit"] is True and refit.record["timings"]["refit_seconds"] > 0
+    assert plain.record["config"]["refit"] is False and plain.record["training"]["refit"] is None
+    assert "refit_seconds" not in plain.record["timings"]
+    assert not np.allclose(_head_weights(refit.path)[0], _head_weights(plain.path)[0])  # the saved model is the refit head
+
+
+def test_no_refit_keeps_early_stoppings_best_head(refit_runs, shapes_folder):
+    """--no-refit is the behaviour before refitting existed: the saved head is phase 1's best, so its validation loss
+    is the lowest one history.csv recorded."""
+    from tfjourney.pipelines.images import load_for_training
+
+    _, plain = refit_runs
+    image_data = load_for_training(shapes_folder, get_blueprint("transfer").resolve(image_size=64), seed=0, strict=False)
+    model = keras.models.load_model(plain.path / "model.keras")
+    batches = [(model.predict_on_batch(images), labels.numpy()) for images, labels in image_data.val]  # one pass: labels match
+    probabilities, labels = (np.concatenate(parts) for parts in zip(*batches))
+    val_loss = float(np.mean(keras.losses.sparse_categorical_crossentropy(labels, probabilities)))
+    history = pd.read_csv(plain.path / "history.csv")
+    assert val_loss == pytest.approx(history["val_loss"].min(), rel=1e-3)
+
+
+def test_refit_flags_reach_the_config():
+    from tfjourney.cli import _hyperparameters, build_parser
+
+    parse = build_parser().parse_args
+    assert _hyperparameters(parse(["train", "transfer", "photos", "--no-refit"]), "transfer") == {"refit": False}
+    assert _hyperparameters(parse(["train", "transfer", "photos", "--refit"]), "transfer") == {"refit": True}

@@ -59,7 +59,7 @@ _KERAS_APPS: dict[str, tuple[Callable[..., keras.Model], bool]] = {
 
 
 def backbone_names() -> list[str]:
-    """The backbone names the transfer blueprint accepts, the default (offline) one first."""
+    """The backbone names the transfer blueprint accepts, the offline EfficientNet-Lite ones first, smallest first."""
     return list(BACKBONE_NAMES)
 
 

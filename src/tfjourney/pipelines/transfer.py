@@ -5,8 +5,11 @@ module only orchestrates load -> build -> train -> evaluate -> write.
 
 Feature extraction takes a fast path when nothing random runs before the backbone (no
 augmentation): every image's embedding is computed once, and the head trains on those
-cached embeddings, so an epoch costs milliseconds instead of a backbone pass. The
-saved `model.keras` is always the whole model: raw image in, class probabilities out.
+cached embeddings, so an epoch costs milliseconds instead of a backbone pass. Once early
+stopping has chosen the epochs on the validation split, a fresh head refits on training +
+validation embeddings for that many epochs (`refit`, `training/refit.py`), so the head
+learns from every labelled photo. The saved `model.keras` is always the whole model: raw
+image in, class probabilities out.
 Fine-tuning unfreezes more and more of the backbone's top layers in stages (gradual
 unfreezing, deeper blocks at smaller learning rates), each kept only if it improves
 validation loss. It runs the backbone on every step anyway, so it trains on augmented
@@ -63,6 +66,7 @@ from tfjourney.training.fine_tune import (
 from tfjourney.training.fit import FitResult, compile_classifier, fit, set_seed
 from tfjourney.training.lr_finder import LRFinderResult, find_learning_rate
 from tfjourney.training.progress import epoch_callbacks, predict_with_progress
+from tfjourney.training.refit import refit_head
 
 
 
@@ -78,9 +82,13 @@ def _find_head_learning_rate(model: keras.Model, train: tf.data.Dataset, n_class
 
 def _train_head_on_embeddings(
     model, image_data: ImageData, config, seed, callbacks, verbose, find_lr: bool, progress: Progress | None,
-    distribution: Distribution | None = None, checkpoint=None,
-) -> tuple[FitResult, dict, LRFinderResult | None]:
-    """The fast path: embed every image once, then fit only the Dense head on the cached embeddings."""
+    distribution: Distribution | None = None, checkpoint=None, refit: bool = False,
+) -> tuple[FitResult, dict, LRFinderResult | None, dict | None]:
+    """The fast path: embed every image once, then fit only the Dense head on the cached embeddings.
+
+    With `refit`, a fresh head then trains on training + validation embeddings for the epochs
+    early stopping chose (`training.refit`); its record is the last item returned (None: no refit).
+    """
     started = time.perf_counter()
     features = feature_model(model)
     datasets = [image_data.train] + ([image_data.val] if image_data.val is not None else [])
@@ -92,6 +100,7 @@ def _train_head_on_embeddings(
     timings = {"embed_seconds": time.perf_counter() - started}
     with (distribution or Distribution()).scope():
         head = head_model(model, train[0].shape[1])
+    initial_weights = head.get_weights()
     train_ds = embedding_dataset(*train, config.batch_size, seed, shuffle=True)
     lr_result = None
     if find_lr:
@@ -114,7 +123,31 @@ def _train_head_on_embeddings(
         distribution=distribution,
         checkpoint=checkpoint,
     )
-    return result, {**timings, "head_seconds": result.seconds}, lr_result
+    timings["head_seconds"] = result.seconds
+    refit_record = None
+    if refit:
+        refit_record = refit_head(
+            head, initial_weights, train, val, epochs=result.best_epoch, n_classes=len(image_data.class_names),
+            learning_rate=learning_rate, batch_size=config.batch_size, seed=seed, distribution=distribution,
+            callbacks=epoch_callbacks(progress, "refitting the head on training + validation", verbose),
+        ).record()
+        timings["refit_seconds"] = refit_record["seconds"]
+    return result, timings, lr_result, refit_record
+
+
+def refit_plan(config: TransferConfig, fine_tunes: bool) -> tuple[bool, dict | None]:
+    """Whether the head is refit on training + validation, and run.json's `training.refit` when it is not.
+
+    Returns:
+        (refit, record): record is None when `refit` is off, or says why a requested refit is skipped.
+    """
+    if not config.refit:
+        return False, None
+    if fine_tunes:
+        return False, {"skipped": "fine-tuning chooses its stages by validation loss, so the head must not have seen the validation photos"}
+    if config.augment:
+        return False, {"skipped": "with augment the head trains end to end on images, not on cached embeddings, so a refit would cost a second training"}
+    return True, None
 
 
 def _callbacks(staging: Path, config: TransferConfig, tensorboard: bool, append: bool, name: str) -> list[keras.callbacks.Callback]:
@@ -124,9 +157,12 @@ def _callbacks(staging: Path, config: TransferConfig, tensorboard: bool, append:
 
 def _phase1(
     model, image_data, config, seed, staging: Path, tensorboard: bool, verbose, find_lr: bool, progress: Progress | None,
-    distribution: Distribution, writer: RunWriter, identity: dict,
-) -> tuple[FitResult, dict, LRFinderResult | None]:
-    """Feature extraction; checkpointed every epoch, so `--resume` continues it (fine-tuning, if any, starts over)."""
+    distribution: Distribution, writer: RunWriter, identity: dict, refit: bool = False,
+) -> tuple[FitResult, dict, LRFinderResult | None, dict | None]:
+    """Feature extraction; checkpointed every epoch, so `--resume` continues it (fine-tuning, if any, starts over).
+
+    `refit` (cached embeddings only) then refits the head on training + validation (`_train_head_on_embeddings`).
+    """
     callbacks = _callbacks(staging, config, tensorboard, append=writer.resume, name="feature_extraction")
     checkpoint = prepare_checkpoint(writer, staging, watch=callbacks, identity=identity, progress=progress)
     if config.augment:
@@ -142,10 +178,11 @@ def _phase1(
         callbacks += epoch_callbacks(progress, "feature extraction", verbose)
         result = fit(model, image_data.train, image_data.val, config.epochs, callbacks, verbose=verbose,
                      distribution=distribution, checkpoint=checkpoint)
-        return result, {**timings, "phase1_seconds": result.seconds}, lr_result
-    result, timings, lr_result = _train_head_on_embeddings(model, image_data, config, seed, callbacks, verbose, find_lr, progress,
-                                                           distribution, checkpoint)
-    return result, {**timings, "phase1_seconds": timings["embed_seconds"] + timings["head_seconds"]}, lr_result
+        return result, {**timings, "phase1_seconds": result.seconds}, lr_result, None
+    result, timings, lr_result, refit_record = _train_head_on_embeddings(
+        model, image_data, config, seed, callbacks, verbose, find_lr, progress, distribution, checkpoint, refit=refit)
+    phase1_seconds = timings["embed_seconds"] + timings["head_seconds"] + timings.get("refit_seconds", 0.0)
+    return result, {**timings, "phase1_seconds": phase1_seconds}, lr_result, refit_record
 
 
 # ----------------------------------------------------------------------------- phase 2: fine-tuning in stages
@@ -217,8 +254,8 @@ def _fine_tune_request(hyperparameters: dict) -> dict:
 
 
 def native_image_size(backbone: str | None, image_size: int | None) -> int | None:
-    """`image_size` as given; when it is not, a named backbone's native resolution (Lite1 240, Lite2 260 px), and
-    None (the blueprint's 224) for the default backbone."""
+    """`image_size` as given; when it is not, a named backbone's native resolution (Lite0 224, Lite1 240, Lite2 260 px),
+    and None (the blueprint's, the default backbone's native size) when no backbone is named."""
     if image_size is not None or backbone is None:
         return image_size
     from tfjourney.models.backbones import get_backbone_spec
@@ -258,6 +295,7 @@ def train_transfer(
     batch_size: int | None = None,
     validation_split: float | None = None,
     test_split: float | None = None,
+    refit: bool | None = None,
 ) -> Run:
     """Feature extraction, then (with `fine_tune=True` or `fine_tune_layers`) fine-tuning in stages, on an image folder.
 
@@ -294,6 +332,7 @@ def train_transfer(
         batch_size: Batch size; None (default) takes the blueprint's value.
         validation_split: Validation split (from training images); None (default) takes the blueprint's value.
         test_split: Test split (single-folder layout only); None (default) takes the blueprint's value.
+        refit: Refit the head on training + validation (the epochs early stopping chose); None (default) takes the blueprint's value.
 
     Returns:
         The finished run (`tfjourney.runs.Run`), read back from its folder.
@@ -303,7 +342,7 @@ def train_transfer(
         "fine_tune": fine_tune, "fine_tune_layers": fine_tune_layers,
         "fine_tune_lr_factor": fine_tune_lr_factor, "fine_tune_epochs": fine_tune_epochs, "lr_decay": lr_decay,
         "fine_tune_augment": fine_tune_augment, "patience": patience, "augment": augment,
-        "batch_size": batch_size, "validation_split": validation_split, "test_split": test_split,
+        "batch_size": batch_size, "validation_split": validation_split, "test_split": test_split, "refit": refit,
     }
     distribution = start_distribution(distribute, devices=devices, global_batch_size=global_batch_size, hyperparameters=hyperparameters)
     folder, source, _ = resolve_image_source(data)
@@ -329,8 +368,10 @@ def train_transfer(
 
     identity = {"blueprint": "transfer", "data": source, "seed": seed, "config": record["config"]}
     with writer as staging:
-        phase1, timings, lr_result = _phase1(model, image_data, config, seed, staging, tensorboard, verbose, find_lr, progress,
-                                             distribution, writer, identity)
+        refit, refit_record = refit_plan(config, fine_tunes=bool(stages))
+        phase1, timings, lr_result, refitted = _phase1(model, image_data, config, seed, staging, tensorboard, verbose, find_lr, progress,
+                                                       distribution, writer, identity, refit=refit)
+        refit_record = refitted or refit_record
         training = training_record(phase1)
         record["distribution"] = distribution.record(config.batch_size, phase1.weights_identical)
         metrics_extra = {}
@@ -344,6 +385,7 @@ def train_transfer(
             plots.plot_stage_histories(histories, [stage.start_epoch for stage in results], staging / "plots" / "compare_histories.png",
                                        labels=[_stage_label(stage) for stage in results], rolled_back=[not stage.kept for stage in results])
             history = {k: [v for h in histories for v in h.get(k, [])] for k in phase1.history}
+        training["refit"] = refit_record
         started = time.perf_counter()
         metrics = evaluate_on_test(model, image_data, staging, progress)
         if stages:
